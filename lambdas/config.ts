@@ -1,0 +1,97 @@
+/**
+ * The one module that reads the environment. Everything else receives a
+ * typed `Config`. Endpoint overrides follow the AWS SDK's own variables
+ * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`), so
+ * the same code talks to AWS, LocalStack or the local emulators.
+ */
+
+export interface TableNames {
+  log: string;
+  topics: string;
+  tokens: string;
+  idempotency: string;
+}
+
+export interface Config {
+  region: string;
+  tables: TableNames;
+  bucket: string;
+  /** Endpoint for DynamoDB; undefined means the SDK's default resolution. */
+  dynamodbEndpoint: string | undefined;
+  /** Endpoint for S3; undefined means the SDK's default resolution. */
+  s3Endpoint: string | undefined;
+  /** Path-style S3 addressing (needed by S3 emulators and LocalStack). */
+  s3ForcePathStyle: boolean;
+  /**
+   * A produce batch whose compressed size exceeds this is written to S3 and
+   * the log item keeps a pointer (DynamoDB still assigns the offsets).
+   */
+  inlineBatchMaxBytes: number;
+  /** Add the `x-tributary-capacity` header (DynamoDB/S3 usage) to responses. */
+  exposeCapacity: boolean;
+  /** SDK attempts per call (first try included) before THROTTLED/UNAVAILABLE. */
+  maxAttempts: number;
+}
+
+/** Default inline limit: above ~9 KB one S3 PUT is cheaper than the WCUs; see docs. */
+export const DEFAULT_INLINE_BATCH_MAX_BYTES = 16 * 1024;
+/** DynamoDB's item limit is 400 KB; keep room for the other attributes. */
+export const MAX_INLINE_BATCH_BYTES = 380 * 1024;
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is required`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`Environment variable ${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  return raw === '1' || raw === 'true';
+}
+
+/** Builds the configuration from an environment (default: `process.env`). */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    tables: {
+      log: required(env, 'TRIBUTARY_LOG_TABLE'),
+      topics: required(env, 'TRIBUTARY_TOPICS_TABLE'),
+      tokens: required(env, 'TRIBUTARY_TOKENS_TABLE'),
+      idempotency: required(env, 'TRIBUTARY_IDEMPOTENCY_TABLE'),
+    },
+    bucket: required(env, 'TRIBUTARY_BUCKET'),
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
+    s3ForcePathStyle: flag(env, 'TRIBUTARY_S3_FORCE_PATH_STYLE'),
+    inlineBatchMaxBytes: integer(
+      env,
+      'TRIBUTARY_INLINE_BATCH_MAX_BYTES',
+      DEFAULT_INLINE_BATCH_MAX_BYTES,
+      1024,
+      MAX_INLINE_BATCH_BYTES,
+    ),
+    exposeCapacity: flag(env, 'TRIBUTARY_EXPOSE_CAPACITY'),
+    maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
+  };
+}
+
+/** The environment variables that carry a table-name set (used by CDK and the local stack). */
+export const TABLE_ENV: Record<keyof TableNames, string> = {
+  log: 'TRIBUTARY_LOG_TABLE',
+  topics: 'TRIBUTARY_TOPICS_TABLE',
+  tokens: 'TRIBUTARY_TOKENS_TABLE',
+  idempotency: 'TRIBUTARY_IDEMPOTENCY_TABLE',
+};
+export const BUCKET_ENV = 'TRIBUTARY_BUCKET';

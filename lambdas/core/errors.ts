@@ -1,0 +1,163 @@
+/**
+ * The one family of errors the engine throws. Each carries a stable `code`
+ * (the `error.code` of the API), a human sentence, and where it helps the
+ * caller recover, typed context (the current start/end offsets, a retry
+ * delay). HTTP status codes are assigned in one place: `lambdas/http/errors.ts`.
+ */
+
+/** Every error code the service can answer with. */
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'TOPIC_NOT_FOUND',
+  'GROUP_NOT_FOUND',
+  'PARTITION_NOT_FOUND',
+  'TOPIC_EXISTS',
+  'NOT_LEASE_HOLDER',
+  'REQUEST_IN_PROGRESS',
+  'IDEMPOTENCY_KEY_REUSED',
+  'PAYLOAD_TOO_LARGE',
+  'OFFSET_OUT_OF_RANGE',
+  'THROTTLED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface TributaryErrorOptions {
+  cause?: unknown;
+  /** Fields placed beside `error` at the top level of the response body. */
+  details?: Record<string, unknown>;
+  /** Seconds the client should wait before retrying (429/503). */
+  retryAfterSeconds?: number;
+}
+
+export class TributaryError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: TributaryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  /** True when repeating the same request may succeed and cannot do harm. */
+  get retriable(): boolean {
+    return this.code === 'THROTTLED' || this.code === 'UNAVAILABLE' || this.code === 'REQUEST_IN_PROGRESS';
+  }
+}
+
+/** A body, parameter or header failed validation; `field` names it. */
+export class InvalidRequestError extends TributaryError {
+  readonly field: string | undefined;
+  constructor(message: string, field?: string, options?: TributaryErrorOptions) {
+    super('INVALID_REQUEST', field ? `${field}: ${message}` : message, options);
+    this.field = field;
+  }
+}
+
+export class UnauthenticatedError extends TributaryError {
+  constructor(message = 'A valid bearer token is required (Authorization: Bearer <token>).') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends TributaryError {
+  constructor(action: string, resource: string) {
+    super('FORBIDDEN', `The token lacks the '${action}' permission on ${resource}.`);
+  }
+}
+
+export class RouteNotFoundError extends TributaryError {
+  constructor(method: string, path: string) {
+    super('NOT_FOUND', `No route matches ${method} ${path}.`);
+  }
+}
+
+export class TopicNotFoundError extends TributaryError {
+  constructor(readonly topic: string) {
+    super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist.`);
+  }
+}
+
+export class PartitionNotFoundError extends TributaryError {
+  constructor(topic: string, partition: number, partitions: number) {
+    super(
+      'PARTITION_NOT_FOUND',
+      `Topic '${topic}' has no partition ${partition}; it has ${partitions} (0 to ${partitions - 1}).`,
+    );
+  }
+}
+
+export class TopicExistsError extends TributaryError {
+  constructor(topic: string) {
+    super('TOPIC_EXISTS', `Topic '${topic}' already exists.`);
+  }
+}
+
+export class PayloadTooLargeError extends TributaryError {
+  constructor(message: string) {
+    super('PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+/** A read outside [startOffset, endOffset]; carries both so the caller can re-seek. */
+export class OffsetOutOfRangeError extends TributaryError {
+  constructor(
+    readonly offset: number,
+    readonly startOffset: number,
+    readonly endOffset: number,
+  ) {
+    super(
+      'OFFSET_OUT_OF_RANGE',
+      `Offset ${offset} is outside the readable range [${startOffset}, ${endOffset}] of this partition.`,
+      { details: { startOffset, endOffset } },
+    );
+  }
+}
+
+/** The same Idempotency-Key is being processed by another request right now. */
+export class RequestInProgressError extends TributaryError {
+  constructor() {
+    super(
+      'REQUEST_IN_PROGRESS',
+      'A request with this Idempotency-Key is still in progress; retry shortly to get its result.',
+      { retryAfterSeconds: 1 },
+    );
+  }
+}
+
+/** The Idempotency-Key was first used with a different request body. */
+export class IdempotencyKeyReusedError extends TributaryError {
+  constructor() {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used for a different request body; use a new key.',
+    );
+  }
+}
+
+export class ThrottledError extends TributaryError {
+  constructor(cause?: unknown, retryAfterSeconds = 1) {
+    super('THROTTLED', 'The store is throttling requests; retry after the given delay.', {
+      cause,
+      retryAfterSeconds,
+    });
+  }
+}
+
+export class UnavailableError extends TributaryError {
+  constructor(what: string, cause?: unknown) {
+    super('UNAVAILABLE', `${what} is temporarily unavailable; the request is safe to retry.`, {
+      cause,
+      retryAfterSeconds: 1,
+    });
+  }
+}

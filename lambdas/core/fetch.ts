@@ -1,0 +1,106 @@
+/**
+ * Fetch: read one partition by offset, `earliest`, `latest` or
+ * `fromTimestamp`, optionally long-polling until a record arrives. A long
+ * poll waiting at the end of a partition only repeats the cheapest possible
+ * check (is there a batch at this offset?) with growing pauses.
+ */
+import { OffsetOutOfRangeError, PartitionNotFoundError } from './errors';
+import { MAX_FETCH_RESPONSE_BYTES } from './limits';
+import type { PartitionLog } from './log';
+import type { TopicService } from './topics';
+import type { PositionedRecord, Topic } from './types';
+
+export type FetchPosition =
+  | { readonly kind: 'offset'; readonly offset: number }
+  | { readonly kind: 'earliest' }
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'timestamp'; readonly timestamp: number };
+
+export interface FetchRequest {
+  topic: string;
+  partition: number;
+  position: FetchPosition;
+  limit: number;
+  waitMs: number;
+}
+
+export interface FetchResult {
+  records: PositionedRecord[];
+  nextOffset: number;
+  endOffset: number;
+}
+
+/** Pauses between empty checks of a long poll: 50 ms doubling to 1 s. */
+const FIRST_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 1000;
+
+export class FetchService {
+  constructor(
+    private readonly topics: TopicService,
+    private readonly log: PartitionLog,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  async fetch(request: FetchRequest): Promise<FetchResult> {
+    const deadline = this.now() + request.waitMs;
+    const topic = await this.topicWithPartition(request.topic, request.partition);
+    const { startOffset } = await this.topics.partitionState(topic, request.partition);
+    const offset = await this.resolve(topic, request.partition, request.position, startOffset);
+    if (offset < startOffset) {
+      const endOffset = await this.log.endOffset(topic, request.partition, { consistent: true });
+      throw new OffsetOutOfRangeError(offset, startOffset, endOffset);
+    }
+    let pause = FIRST_PAUSE_MS;
+    for (;;) {
+      const read = await this.log.read(topic, request.partition, offset, request.limit, MAX_FETCH_RESPONSE_BYTES);
+      if (read.records.length > 0 || this.now() >= deadline) {
+        const endOffset = read.endOffset ?? (await this.log.endOffset(topic, request.partition));
+        if (read.records.length === 0) await this.assertInRange(topic, request.partition, offset, startOffset, endOffset);
+        return { records: read.records, nextOffset: read.nextOffset, endOffset: Math.max(endOffset, read.nextOffset) };
+      }
+      if (read.endOffset !== undefined) {
+        await this.assertInRange(topic, request.partition, offset, startOffset, read.endOffset);
+      }
+      // Wait at the tail: only the cheap check until a batch appears at `offset`.
+      while (this.now() < deadline) {
+        await this.sleep(Math.min(pause, deadline - this.now()));
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        if (await this.log.batchStartsAt(topic, request.partition, offset)) break;
+      }
+    }
+  }
+
+  /** A read past the end is an error only if a strongly consistent look agrees. */
+  private async assertInRange(
+    topic: Topic,
+    partition: number,
+    offset: number,
+    startOffset: number,
+    endOffset: number,
+  ): Promise<void> {
+    if (offset <= endOffset) return;
+    const confirmedEnd = await this.log.endOffset(topic, partition, { consistent: true });
+    if (offset > confirmedEnd) throw new OffsetOutOfRangeError(offset, startOffset, confirmedEnd);
+  }
+
+  private async topicWithPartition(name: string, partition: number): Promise<Topic> {
+    let topic = await this.topics.get(name);
+    if (partition >= topic.partitions) topic = await this.topics.getFresh(name);
+    if (partition >= topic.partitions) throw new PartitionNotFoundError(name, partition, topic.partitions);
+    return topic;
+  }
+
+  private async resolve(topic: Topic, partition: number, position: FetchPosition, startOffset: number): Promise<number> {
+    switch (position.kind) {
+      case 'offset':
+        return position.offset;
+      case 'earliest':
+        return startOffset;
+      case 'latest':
+        return this.log.endOffset(topic, partition, { consistent: true });
+      case 'timestamp':
+        return this.log.offsetForTimestamp(topic, partition, position.timestamp, startOffset);
+    }
+  }
+}

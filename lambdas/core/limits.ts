@@ -1,0 +1,55 @@
+/**
+ * Protocol limits of API v1 and the engine's tuning constants, in one place.
+ * Units are in the names.
+ */
+
+/** Kafka's topic-name rule. */
+export const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
+export const MIN_PARTITIONS = 1;
+export const MAX_PARTITIONS = 1000;
+
+export const MAX_RECORDS_PER_PRODUCE = 500;
+/** 6 MB per produce request (the JSON body as received). */
+export const MAX_PRODUCE_REQUEST_BYTES = 6 * 1000 * 1000;
+/** A record's key, value and headers together. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+export const DEFAULT_FETCH_LIMIT = 100;
+export const MAX_FETCH_LIMIT = 1000;
+export const MAX_WAIT_MS = 20_000;
+/**
+ * A fetch response stops adding records once it holds this many bytes of
+ * record payload (it always carries at least one record): Lambda's
+ * synchronous response limit is 6 MB, and base64 grows binary values by 4/3.
+ */
+export const MAX_FETCH_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+export const TOPIC_DEFAULTS = {
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  archiveAfterMs: 60 * 60 * 1000,
+  maxDeliveryAttempts: 5,
+} as const;
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Life of a cached partition head in a Lambda container. It must stay far
+ * below LOG_ITEM_MIN_DELETE_AGE_MS: see docs/DESIGN-NOTES.md, "Why the head
+ * cache is safe".
+ */
+export const HEAD_CACHE_TTL_MS = 5_000;
+/** Conditional-write hops before the head is re-read from the table. */
+export const MAX_HOPS_BEFORE_HEAD_READ = 4;
+/** Attempts to append one batch before giving up with 503. */
+export const MAX_APPEND_ATTEMPTS = 64;
+/**
+ * No log item younger than this is ever deleted (by the archiver, retention
+ * or topic deletion purge of a live incarnation), and the newest item of a
+ * partition is never deleted: together they make the head cache safe.
+ */
+export const LOG_ITEM_MIN_DELETE_AGE_MS = 60_000;
+
+/** Life of cached topic metadata (partition count, id) in a container. */
+export const TOPIC_CACHE_TTL_MS = 5_000;

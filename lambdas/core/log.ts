@@ -1,0 +1,249 @@
+/**
+ * The partitioned log: appending record batches with offsets assigned by
+ * conditional writes, and reading them back by offset.
+ *
+ * Offset assignment (invariants 1 and 3 of DESIGN.md): a batch is written at
+ * `offset = head` only if no batch starts there. If one does, the failed
+ * write returns the occupant and the writer hops to its end, without a read.
+ * Every offset tried is the end of a batch that exists (or the true head), so
+ * it is either taken or the head: no gaps, no overlaps. Heads are cached per
+ * container for HEAD_CACHE_TTL_MS, so an uncontended append is exactly one
+ * DynamoDB write and no read.
+ */
+import { randomUUID } from 'node:crypto';
+import { UnavailableError } from './errors';
+import { HEAD_CACHE_TTL_MS, MAX_APPEND_ATTEMPTS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
+import type { BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
+import { decodeBatch, encodeBatch } from './record-batch';
+import { recordSize, type LogRecord, type PositionedRecord, type Topic } from './types';
+
+/** The log item collection of one partition of one topic incarnation. */
+export function streamKey(topic: Pick<Topic, 'name' | 'topicId'>, partition: number): string {
+  return `${topic.name}#${topic.topicId}#${partition}`;
+}
+
+interface CachedHead {
+  head: number;
+  /** When the head was last known from a read or our own write (the anchor). */
+  anchoredAt: number;
+}
+
+export interface PartitionLogOptions {
+  /** Encoded batches larger than this go to S3, with a pointer item. */
+  inlineBatchMaxBytes: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface ReadResult {
+  records: PositionedRecord[];
+  /** The offset after the last record returned (the fetch position when none). */
+  nextOffset: number;
+  /** The partition's end offset, when the read learned it for free. */
+  endOffset: number | undefined;
+}
+
+export class PartitionLog {
+  private readonly heads = new Map<string, CachedHead>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly log: LogStore,
+    private readonly blobs: BlobStore,
+    private readonly options: PartitionLogOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Appends records to one partition as one batch; returns the base offset.
+   * The records get consecutive offsets in the given order.
+   */
+  async append(topic: Topic, partition: number, records: readonly LogRecord[]): Promise<number> {
+    const stream = streamKey(topic, partition);
+    const blob = encodeBatch(records);
+    let bytes = 0;
+    let maxTimestamp = 0;
+    for (const record of records) {
+      bytes += recordSize(record);
+      maxTimestamp = Math.max(maxTimestamp, record.timestamp);
+    }
+    let blobKey: string | undefined;
+    if (blob.byteLength > this.options.inlineBatchMaxBytes) {
+      blobKey = `batches/${topic.name}/${topic.topicId}/${partition}/${randomUUID()}`;
+      await this.blobs.put(blobKey, blob);
+    }
+    const batch = (offset: number): BatchItem => ({
+      offset,
+      count: records.length,
+      maxTimestamp,
+      bytes,
+      appendedAt: this.now(),
+      ...(blobKey ? { blobKey } : { blob }),
+    });
+    try {
+      return await this.placeBatch(stream, batch);
+    } catch (error) {
+      if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async placeBatch(stream: string, batch: (offset: number) => BatchItem): Promise<number> {
+    let cached = this.cachedHead(stream) ?? (await this.readHead(stream));
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+      const item = batch(cached.head);
+      const result = await this.log.putBatch(stream, item);
+      if (result.written) {
+        this.heads.set(stream, { head: item.offset + item.count, anchoredAt: this.now() });
+        return item.offset;
+      }
+      const stale = this.now() - cached.anchoredAt > HEAD_CACHE_TTL_MS;
+      if (attempt % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
+        cached = await this.readHead(stream);
+      } else {
+        // Hop to the end of the occupying batch; keep the original anchor time.
+        cached = { head: result.occupant.offset + result.occupant.count, anchoredAt: cached.anchoredAt };
+      }
+    }
+    this.heads.delete(stream);
+    throw new UnavailableError(`Appending to ${stream} (contention)`);
+  }
+
+  private cachedHead(stream: string): CachedHead | undefined {
+    const cached = this.heads.get(stream);
+    if (cached && this.now() - cached.anchoredAt <= HEAD_CACHE_TTL_MS) return cached;
+    return undefined;
+  }
+
+  private async readHead(stream: string): Promise<CachedHead> {
+    const anchoredAt = this.now();
+    const newest = await this.log.newest(stream, { consistent: true });
+    const cached = { head: newest ? newest.offset + newest.count : 0, anchoredAt };
+    this.heads.set(stream, cached);
+    return cached;
+  }
+
+  /** The end offset of a partition: the offset the next appended record will get. */
+  async endOffset(topic: Topic, partition: number, options: ReadOptions = {}): Promise<number> {
+    const newest = await this.log.newest(streamKey(topic, partition), options);
+    return newest ? newest.offset + newest.count : 0;
+  }
+
+  /**
+   * Reads records from `offset` on, at most `limit` records and (past the
+   * first record) about `maxBytes` of payload. Returns only a contiguous run
+   * starting exactly at `offset`: an eventually consistent read that misses
+   * a batch stops before the gap instead of skipping it.
+   */
+  async read(topic: Topic, partition: number, offset: number, limit: number, maxBytes: number): Promise<ReadResult> {
+    const stream = streamKey(topic, partition);
+    const items: BatchItem[] = [];
+    let position = offset;
+    let collected = 0;
+    let endOffset: number | undefined;
+    let pageSize = Math.min(limit, 10);
+    for (let first = true; collected < limit; first = false) {
+      const page = await this.log.forward(stream, position, pageSize);
+      let pageItems = page.items;
+      if (first && pageItems[0]?.offset !== position) {
+        const before = await this.log.atOrBefore(stream, position);
+        const beforeEnd = before ? before.offset + before.count : 0;
+        if (before && beforeEnd > position) pageItems = [before, ...pageItems];
+        else if (pageItems.length === 0) return { records: [], nextOffset: offset, endOffset: beforeEnd };
+      }
+      const contiguous = takeContiguous(pageItems, position);
+      for (const item of contiguous) {
+        items.push(item);
+        collected += item.offset + item.count - position;
+        position = item.offset + item.count;
+      }
+      if (page.reachedEnd && contiguous.length === pageItems.length) endOffset = position;
+      if (contiguous.length < pageItems.length || page.reachedEnd || contiguous.length === 0) break;
+      const perItem = collected / items.length;
+      pageSize = Math.max(1, Math.min(100, Math.ceil((limit - collected) / perItem)));
+    }
+    const records = await this.decode(partition, items, offset, limit, maxBytes);
+    const last = records[records.length - 1];
+    return { records, nextOffset: last ? last.offset + 1 : offset, endOffset };
+  }
+
+  /**
+   * True when a batch starts exactly at `offset`: the cheap check of a long
+   * poll waiting at the end of a partition (a key-range query that returns
+   * nothing costs the minimum read unit).
+   */
+  async batchStartsAt(topic: Topic, partition: number, offset: number): Promise<boolean> {
+    const page = await this.log.forward(streamKey(topic, partition), offset, 1);
+    return page.items.length > 0;
+  }
+
+  private async decode(
+    partition: number,
+    items: BatchItem[],
+    from: number,
+    limit: number,
+    maxBytes: number,
+  ): Promise<PositionedRecord[]> {
+    const blobs = await Promise.all(items.map((item) => item.blob ?? this.blobs.get(item.blobKey as string)));
+    const out: PositionedRecord[] = [];
+    let bytes = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as BatchItem;
+      const records = decodeBatch(blobs[i] as Uint8Array);
+      for (let j = 0; j < records.length; j++) {
+        const offset = item.offset + j;
+        if (offset < from) continue;
+        const record = records[j] as LogRecord;
+        const size = recordSize(record);
+        if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) return out;
+        bytes += size;
+        out.push({ ...record, partition, offset });
+      }
+    }
+    return out;
+  }
+  /**
+   * The first offset whose record has a timestamp ≥ `timestamp`, or the end
+   * offset when there is none. Binary search over batches by their largest
+   * timestamp, then a scan inside the batch found: O(log batches) small
+   * queries. Exact when timestamps do not decrease within the partition
+   * (server-assigned or producer clocks); with out-of-order producer
+   * timestamps it is the same best effort as Kafka's time index.
+   */
+  async offsetForTimestamp(topic: Topic, partition: number, timestamp: number, startOffset: number): Promise<number> {
+    const stream = streamKey(topic, partition);
+    let low = startOffset;
+    let high = await this.endOffset(topic, partition);
+    while (low < high) {
+      const mid = low + Math.floor((high - low) / 2);
+      const item = await this.log.atOrBefore(stream, mid);
+      if (!item || item.offset + item.count <= mid) {
+        low = mid + 1; // not readable from the hot log (e.g. below its oldest batch): look later
+        continue;
+      }
+      if (item.maxTimestamp >= timestamp) high = item.offset;
+      else low = item.offset + item.count;
+    }
+    const candidate = await this.log.forward(stream, low, 1);
+    const item = candidate.items[0];
+    if (!item || item.offset !== low) return low;
+    const records = decodeBatch(item.blob ?? (await this.blobs.get(item.blobKey as string)));
+    const index = records.findIndex((record) => record.timestamp >= timestamp);
+    return index < 0 ? item.offset + item.count : item.offset + index;
+  }
+}
+
+/** The prefix of `items` that continues exactly from `position` without a gap. */
+export function takeContiguous(items: readonly BatchItem[], position: number): BatchItem[] {
+  const out: BatchItem[] = [];
+  let expected = position;
+  for (const item of items) {
+    if (item.offset + item.count <= expected) continue;
+    if (item.offset > expected) break;
+    out.push(item);
+    expected = item.offset + item.count;
+  }
+  return out;
+}
+

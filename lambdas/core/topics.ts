@@ -1,0 +1,157 @@
+/**
+ * Topics: create, list, describe, change and delete. A topic's name maps to
+ * its current incarnation (`topicId`); the log of an incarnation is keyed by
+ * it, so deleting a topic and creating it again starts a fresh, empty log.
+ */
+import { randomBytes } from 'node:crypto';
+import { mapWithConcurrency } from './concurrency';
+import { InvalidRequestError, TopicExistsError, TopicNotFoundError } from './errors';
+import { TOPIC_CACHE_TTL_MS, TOPIC_DEFAULTS } from './limits';
+import { PartitionLog, streamKey } from './log';
+import type { BlobStore, LogStore, PartitionState, TopicPatch, TopicStore } from './ports';
+import type { PartitionOffsets, Topic, TopicConfig } from './types';
+
+export interface CreateTopicInput extends Partial<TopicConfig> {
+  name: string;
+  partitions: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  partitions: PartitionOffsets[];
+  config: TopicConfig;
+  createdAt: number;
+}
+
+/** Reads of `partitions` per describe or delete run this many at a time. */
+const PARTITION_CONCURRENCY = 16;
+
+export class TopicService {
+  private readonly cache = new Map<string, { topic: Topic; fetchedAt: number }>();
+  private readonly stateCache = new Map<string, { state: PartitionState; fetchedAt: number }>();
+
+  constructor(
+    private readonly topics: TopicStore,
+    private readonly log: LogStore,
+    private readonly blobs: BlobStore,
+    private readonly partitionLog: PartitionLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(input: CreateTopicInput): Promise<TopicDescription> {
+    const topic: Topic = {
+      name: input.name,
+      topicId: randomBytes(8).toString('hex'),
+      partitions: input.partitions,
+      createdAt: this.now(),
+      config: {
+        retentionMs: input.retentionMs ?? TOPIC_DEFAULTS.retentionMs,
+        retentionBytes: input.retentionBytes ?? TOPIC_DEFAULTS.retentionBytes,
+        archiveAfterMs: input.archiveAfterMs ?? TOPIC_DEFAULTS.archiveAfterMs,
+        maxDeliveryAttempts: input.maxDeliveryAttempts ?? TOPIC_DEFAULTS.maxDeliveryAttempts,
+      },
+    };
+    if (!(await this.topics.create(topic))) throw new TopicExistsError(topic.name);
+    return describeFresh(topic);
+  }
+
+  list(): Promise<Array<Pick<Topic, 'name' | 'partitions'>>> {
+    return this.topics.list();
+  }
+
+  /** The topic, read through a short per-container cache (produce and fetch use this). */
+  async get(name: string): Promise<Topic> {
+    const cached = this.cache.get(name);
+    if (cached && this.now() - cached.fetchedAt <= TOPIC_CACHE_TTL_MS) return cached.topic;
+    const topic = await this.topics.get(name);
+    if (!topic) {
+      this.cache.delete(name);
+      throw new TopicNotFoundError(name);
+    }
+    this.cache.set(name, { topic, fetchedAt: this.now() });
+    return topic;
+  }
+
+  /** The topic's state without any cache. */
+  async getFresh(name: string): Promise<Topic> {
+    const topic = await this.topics.get(name, { consistent: true });
+    if (!topic) throw new TopicNotFoundError(name);
+    this.cache.set(name, { topic, fetchedAt: this.now() });
+    return topic;
+  }
+
+  /** Start offset and archive mark of every partition (defaults where never moved). */
+  async partitionStates(topic: Topic): Promise<PartitionState[]> {
+    const moved = new Map((await this.topics.partitionStates(topic)).map((s) => [s.partition, s]));
+    return Array.from(
+      { length: topic.partitions },
+      (_, partition) => moved.get(partition) ?? { partition, startOffset: 0, archivedOffset: 0 },
+    );
+  }
+
+  /** One partition's start offset and archive mark, through the same short cache as topics. */
+  async partitionState(topic: Topic, partition: number): Promise<PartitionState> {
+    const key = `${topic.topicId}#${partition}`;
+    const cached = this.stateCache.get(key);
+    if (cached && this.now() - cached.fetchedAt <= TOPIC_CACHE_TTL_MS) return cached.state;
+    const state = await this.topics.partitionState(topic, partition);
+    this.stateCache.set(key, { state, fetchedAt: this.now() });
+    return state;
+  }
+
+  async describe(name: string): Promise<TopicDescription> {
+    const topic = await this.getFresh(name);
+    const states = await this.partitionStates(topic);
+    const partitions = await mapWithConcurrency(states, PARTITION_CONCURRENCY, async (state) => {
+      const endOffset = await this.partitionLog.endOffset(topic, state.partition, { consistent: true });
+      return {
+        partition: state.partition,
+        startOffset: state.startOffset,
+        archivedOffset: Math.max(state.startOffset, state.archivedOffset),
+        endOffset,
+      };
+    });
+    return { name: topic.name, topicId: topic.topicId, partitions, config: topic.config, createdAt: topic.createdAt };
+  }
+
+  async update(name: string, patch: TopicPatch): Promise<TopicDescription> {
+    const result = await this.topics.update(name, patch);
+    if (result === 'not-found') throw new TopicNotFoundError(name);
+    if (result === 'partitions-decrease') {
+      throw new InvalidRequestError('can only be raised, never lowered', 'partitions');
+    }
+    this.cache.delete(name);
+    return this.describe(name);
+  }
+
+  /**
+   * Deletes the topic: the name is free at once; the log of the deleted
+   * incarnation and its S3 objects are then removed.
+   */
+  async delete(name: string): Promise<void> {
+    const topic = await this.topics.delete(name);
+    this.cache.delete(name);
+    if (!topic) throw new TopicNotFoundError(name);
+    const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
+    await mapWithConcurrency(partitions, PARTITION_CONCURRENCY, async (partition) => {
+      const blobKeys = await this.log.purge(streamKey(topic, partition));
+      if (blobKeys.length > 0) await this.blobs.delete(blobKeys);
+    });
+  }
+}
+
+function describeFresh(topic: Topic): TopicDescription {
+  return {
+    name: topic.name,
+    topicId: topic.topicId,
+    partitions: Array.from({ length: topic.partitions }, (_, partition) => ({
+      partition,
+      startOffset: 0,
+      archivedOffset: 0,
+      endOffset: 0,
+    })),
+    config: topic.config,
+    createdAt: topic.createdAt,
+  };
+}

@@ -1,0 +1,32 @@
+/** Lambda: produce records to a topic (with optional Idempotency-Key). */
+import { InvalidRequestError, PayloadTooLargeError } from '../core/errors';
+import { MAX_PRODUCE_REQUEST_BYTES } from '../core/limits';
+import { createHttpHandler } from '../http/middleware';
+import { parseJsonBody, parseProduce, parseTopicName } from '../http/schemas';
+import { getRuntime } from '../runtime';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export const handler = createHttpHandler({
+  produce: async (request) => {
+    const topic = parseTopicName(request.pathParameters.topic);
+    const size = Buffer.byteLength(request.body ?? '', 'utf8');
+    if (size > MAX_PRODUCE_REQUEST_BYTES) {
+      throw new PayloadTooLargeError(`A produce request is at most ${MAX_PRODUCE_REQUEST_BYTES} bytes; got ${size}.`);
+    }
+    const records = parseProduce(parseJsonBody(request.body));
+    const runtime = getRuntime();
+    const idempotencyKey = request.headers['idempotency-key'];
+    if (idempotencyKey === undefined) {
+      return { statusCode: 200, body: await runtime.producer.produce(topic, records) };
+    }
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new InvalidRequestError('must be 1 to 255 printable ASCII characters', 'Idempotency-Key');
+    }
+    const result = await runtime.idempotent(
+      { topic, idempotencyKey, fingerprint: request.body ?? '', run: () => runtime.producer.produce(topic, records) },
+      request.context,
+    );
+    return { statusCode: 200, body: result };
+  },
+});

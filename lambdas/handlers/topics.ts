@@ -1,0 +1,28 @@
+/** Lambda: topic administration (create, list, describe, change, delete). */
+import { createHttpHandler, type HttpRequest } from '../http/middleware';
+import { parseCreateTopic, parseJsonBody, parseTopicName, parseUpdateTopic } from '../http/schemas';
+import { presentTopic } from '../http/present';
+import { getRuntime } from '../runtime';
+
+const topicParam = (request: HttpRequest) => parseTopicName(request.pathParameters.topic);
+
+export const handler = createHttpHandler({
+  createTopic: async (request) => {
+    const input = parseCreateTopic(parseJsonBody(request.body));
+    return { statusCode: 201, body: presentTopic(await getRuntime().topics.create(input)) };
+  },
+  listTopics: async () => ({ statusCode: 200, body: { topics: await getRuntime().topics.list() } }),
+  describeTopic: async (request) => ({
+    statusCode: 200,
+    body: presentTopic(await getRuntime().topics.describe(topicParam(request))),
+  }),
+  updateTopic: async (request) => {
+    const name = topicParam(request);
+    const patch = parseUpdateTopic(parseJsonBody(request.body));
+    return { statusCode: 200, body: presentTopic(await getRuntime().topics.update(name, patch)) };
+  },
+  deleteTopic: async (request) => {
+    await getRuntime().topics.delete(topicParam(request));
+    return { statusCode: 204 };
+  },
+});

@@ -1,0 +1,97 @@
+/**
+ * The middy stack every HTTP handler shares: header normalization, the
+ * identity checked by the authorizer, the permission the route table names
+ * for the route, the capacity meter, and error mapping (in `errors.ts`).
+ * A handler file only lists its operations.
+ */
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { authorize, type Identity, type Permission } from '../core/auth';
+import { RouteNotFoundError, TributaryError, UnauthenticatedError } from '../core/errors';
+import { getRuntime } from '../runtime';
+import { CapacityMeter, withMeter } from '../store/capacity-meter';
+import { errorResponse, JSON_HEADERS } from './errors';
+import { logger } from './logger';
+import { ROUTES, type Route } from './routes';
+
+/** What an operation sees of a request: no API Gateway types. */
+export interface HttpRequest {
+  readonly route: Route;
+  readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string | null;
+  readonly identity: Identity;
+  readonly context: Context;
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export type Operation = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** Reads the identity the authorizer put into the request context. */
+export function identityFrom(event: APIGatewayProxyEvent): Identity {
+  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const tokenId = authorizer?.tokenId;
+  const permissions = authorizer?.permissions;
+  if (typeof tokenId !== 'string' || typeof permissions !== 'string') throw new UnauthenticatedError();
+  return { tokenId, name: String(authorizer?.name ?? ''), permissions: JSON.parse(permissions) as Permission[] };
+}
+
+function routeOf(event: APIGatewayProxyEvent): Route {
+  const route = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
+  if (!route) throw new RouteNotFoundError(event.httpMethod, event.path);
+  return route;
+}
+
+function toResult(response: HttpResponse, meter: CapacityMeter, exposeCapacity: boolean): APIGatewayProxyResult {
+  const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  if (exposeCapacity) headers['x-tributary-capacity'] = meter.toHeader();
+  if (response.body === undefined) return { statusCode: response.statusCode, headers, body: '' };
+  return { statusCode: response.statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(response.body) };
+}
+
+/** Builds the Lambda handler for a set of operations keyed by the route table's operation names. */
+export function createHttpHandler(operations: Readonly<Record<string, Operation>>) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(httpHeaderNormalizer())
+    .use({
+      onError: async (request) => {
+        const error = request.error;
+        if (!(error instanceof TributaryError)) {
+          logger.error('Unhandled error', { error: error as Error, resource: request.event?.resource });
+        } else if (error.code === 'THROTTLED' || error.code === 'UNAVAILABLE') {
+          logger.warn('Transient failure', { code: error.code, cause: String(error.cause) });
+        }
+        request.response = errorResponse(error);
+      },
+    })
+    .handler(async (event, context) => {
+      const route = routeOf(event);
+      const operation = operations[route.operation];
+      if (!operation) throw new RouteNotFoundError(event.httpMethod, event.path);
+      const identity = identityFrom(event);
+      authorize(identity, route.action, event.pathParameters?.topic ?? '*');
+      const meter = new CapacityMeter();
+      const response = await withMeter(meter, () =>
+        operation({
+          route,
+          pathParameters: event.pathParameters ?? {},
+          query: event.queryStringParameters ?? {},
+          headers: event.headers ?? {},
+          body: event.body,
+          identity,
+          context,
+        }),
+      );
+      const { exposeCapacity } = getRuntime().config;
+      if (exposeCapacity) logger.debug('Capacity', { operation: route.operation, ...meter.snapshot() });
+      return toResult(response, meter, exposeCapacity);
+    });
+}

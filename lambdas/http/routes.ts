@@ -1,0 +1,122 @@
+/**
+ * The route table, written once. The CDK stack reads it to build the API
+ * Gateway resources, methods and one Lambda function per handler; the local
+ * server reads it to dispatch requests to the same handlers. So the local
+ * API cannot drift from the deployed one.
+ */
+import type { TableNames } from '../config';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+
+/** The permission a route needs, checked against the topic it names (or `*`). */
+export type Action = 'produce' | 'consume' | 'admin';
+
+export type HandlerName = 'topics' | 'produce' | 'fetch';
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` segments. */
+  readonly path: string;
+  readonly handler: HandlerName;
+  /** Operation name inside the handler (also the OpenAPI operationId). */
+  readonly operation: string;
+  readonly action: Action;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/v1/topics', handler: 'topics', operation: 'createTopic', action: 'admin' },
+  { method: 'GET', path: '/v1/topics', handler: 'topics', operation: 'listTopics', action: 'admin' },
+  { method: 'GET', path: '/v1/topics/{topic}', handler: 'topics', operation: 'describeTopic', action: 'admin' },
+  { method: 'PATCH', path: '/v1/topics/{topic}', handler: 'topics', operation: 'updateTopic', action: 'admin' },
+  { method: 'DELETE', path: '/v1/topics/{topic}', handler: 'topics', operation: 'deleteTopic', action: 'admin' },
+  { method: 'POST', path: '/v1/topics/{topic}/records', handler: 'produce', operation: 'produce', action: 'produce' },
+  {
+    method: 'GET',
+    path: '/v1/topics/{topic}/partitions/{partition}/records',
+    handler: 'fetch',
+    operation: 'fetch',
+    action: 'consume',
+  },
+];
+
+export type Access = 'read' | 'readwrite';
+
+export interface FunctionSpec {
+  /** Source file, relative to the repository root. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Tables the function uses and how; the CDK grants exactly this. */
+  readonly tables: Partial<Record<keyof TableNames, Access>>;
+  /** Access to the segment/spill bucket, if any. */
+  readonly bucket?: Access;
+}
+
+/** One Lambda function per handler, with the access it needs and nothing more. */
+export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer', FunctionSpec>> = {
+  authorizer: {
+    entry: 'lambdas/handlers/authorizer.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: { tokens: 'read' },
+  },
+  topics: {
+    entry: 'lambdas/handlers/topics.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'readwrite', log: 'readwrite' },
+    bucket: 'readwrite',
+  },
+  produce: {
+    entry: 'lambdas/handlers/produce.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'readwrite', idempotency: 'readwrite' },
+    bucket: 'readwrite',
+  },
+  fetch: {
+    entry: 'lambdas/handlers/fetch.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'read' },
+    bucket: 'read',
+  },
+};
+
+/** Matches a concrete path against a route template; returns the path parameters or undefined. */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string;
+    const g = got[i] as string;
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (g === '') return undefined;
+      let value: string;
+      try {
+        value = decodeURIComponent(g);
+      } catch {
+        return undefined;
+      }
+      params[w.slice(1, -1)] = value;
+    } else if (w !== g) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** Finds the route for a method and path, telling "no such path" from "wrong method". */
+export function findRoute(
+  method: string,
+  path: string,
+): { route: Route; pathParameters: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const pathParameters = matchPath(route.path, path);
+    if (pathParameters) return { route, pathParameters };
+  }
+  return undefined;
+}

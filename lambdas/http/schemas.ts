@@ -1,0 +1,197 @@
+/**
+ * Validation of bodies, path and query parameters (zod). Every failure
+ * becomes a 400 INVALID_REQUEST whose message names the field, e.g.
+ * `records[3].partition: expected an integer from 0`. Size limits are
+ * checked before any parsing work (413 PAYLOAD_TOO_LARGE).
+ */
+import { z } from 'zod';
+import { InvalidRequestError, PayloadTooLargeError } from '../core/errors';
+import type { FetchPosition } from '../core/fetch';
+import {
+  DEFAULT_FETCH_LIMIT,
+  MAX_FETCH_LIMIT,
+  MAX_PARTITIONS,
+  MAX_RECORDS_PER_PRODUCE,
+  MAX_WAIT_MS,
+  MIN_PARTITIONS,
+  TOPIC_NAME_PATTERN,
+} from '../core/limits';
+import type { ProduceRecord } from '../core/produce';
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .number({ error: 'expected a number' })
+    .int({ error: 'expected an integer' })
+    .min(min, { error: `expected an integer from ${min}` })
+    .max(max, { error: `expected an integer up to ${max}` });
+
+const topicName = z
+  .string({ error: 'expected a string' })
+  .regex(TOPIC_NAME_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' });
+
+const retention = safeInt(-1).refine((v) => v === -1 || v > 0, { error: 'expected -1 (unlimited) or a positive integer' });
+
+/** A JSON object of string values; keeps every own key (also `__proto__`) as plain data. */
+const stringMap = z
+  .custom<Record<string, string>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    error: 'expected an object of string values',
+  })
+  .superRefine((value, ctx) => {
+    for (const [name, v] of Object.entries(value)) {
+      if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: 'expected a string value', path: [name] });
+    }
+  })
+  .transform((value) => Object.fromEntries(Object.entries(value)) as Record<string, string>);
+
+const produceRecord = z
+  .strictObject({
+    key: z.string({ error: 'expected a string' }).nullable().optional(),
+    value: z.unknown().optional(),
+    valueBase64: z.string({ error: 'expected a base64 string' }).regex(BASE64, { error: 'not valid base64' }).optional(),
+    headers: stringMap.optional(),
+    partition: safeInt(0).optional(),
+    timestamp: safeInt(0).optional(),
+  })
+  .superRefine((record, ctx) => {
+    const hasValue = record.value !== undefined;
+    const hasBinary = record.valueBase64 !== undefined;
+    if (hasValue === hasBinary) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of value and valueBase64 is required', path: ['value'] });
+    }
+  });
+
+const produceBody = z.strictObject({
+  records: z.array(produceRecord, { error: 'expected an array of records' }).min(1, { error: 'at least one record is required' }),
+});
+
+const topicConfigFields = {
+  retentionMs: retention.optional(),
+  retentionBytes: retention.optional(),
+  archiveAfterMs: safeInt(0).optional(),
+  maxDeliveryAttempts: safeInt(1, 1000).optional(),
+};
+
+const createTopicBody = z.strictObject({
+  name: topicName,
+  partitions: safeInt(MIN_PARTITIONS, MAX_PARTITIONS),
+  ...topicConfigFields,
+});
+
+const updateTopicBody = z
+  .strictObject({ partitions: safeInt(MIN_PARTITIONS, MAX_PARTITIONS).optional(), ...topicConfigFields })
+  .refine((patch) => Object.values(patch).some((v) => v !== undefined), {
+    error: 'at least one of partitions, retentionMs, retentionBytes, archiveAfterMs, maxDeliveryAttempts is required',
+  });
+
+/** `records[3].partition` from a zod path. */
+function fieldName(path: ReadonlyArray<PropertyKey>, prefix: string): string {
+  let out = prefix;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || 'body';
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new InvalidRequestError('invalid request');
+  if (issue.code === 'unrecognized_keys') {
+    throw new InvalidRequestError(`unknown field '${issue.keys[0]}'`, fieldName([...issue.path, issue.keys[0] as string], prefix));
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    throw new InvalidRequestError('is required', fieldName(issue.path, prefix));
+  }
+  throw new InvalidRequestError(issue.message, fieldName(issue.path, prefix));
+}
+
+/** Parses a JSON body; undefined/empty bodies and malformed JSON are 400s. */
+export function parseJsonBody(body: string | null | undefined): unknown {
+  if (body === null || body === undefined || body.trim() === '') throw new InvalidRequestError('a JSON body is required', 'body');
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new InvalidRequestError('is not valid JSON', 'body');
+  }
+}
+
+export function parseTopicName(value: string | undefined): string {
+  return parse(topicName, value, 'topic');
+}
+
+export function parseCreateTopic(body: unknown) {
+  return parse(createTopicBody, body);
+}
+
+export function parseUpdateTopic(body: unknown) {
+  return parse(updateTopicBody, body);
+}
+
+export function parseProduce(body: unknown): ProduceRecord[] {
+  if (typeof body === 'object' && body !== null && Array.isArray((body as { records?: unknown }).records)) {
+    const count = (body as { records: unknown[] }).records.length;
+    if (count > MAX_RECORDS_PER_PRODUCE) {
+      throw new PayloadTooLargeError(`A produce request holds at most ${MAX_RECORDS_PER_PRODUCE} records; got ${count}.`);
+    }
+  }
+  const { records } = parse(produceBody, body);
+  return records.map((r) => ({
+    key: r.key ?? undefined,
+    value: r.valueBase64 !== undefined ? { binary: Buffer.from(r.valueBase64, 'base64') } : { json: JSON.stringify(r.value) },
+    headers: r.headers,
+    partition: r.partition,
+    timestamp: r.timestamp,
+  }));
+}
+
+const DIGITS = /^\d{1,16}$/;
+
+function integerParam(name: string, raw: string, min: number, max: number): number {
+  const value = DIGITS.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidRequestError(`expected an integer from ${min} to ${max}, got '${raw.slice(0, 40)}'`, name);
+  }
+  return value;
+}
+
+export function parsePartition(raw: string | undefined): number {
+  return integerParam('partition', raw ?? '', 0, MAX_PARTITIONS - 1);
+}
+
+export type Query = Record<string, string | undefined> | null | undefined;
+
+export interface FetchParams {
+  position: FetchPosition;
+  limit: number;
+  waitMs: number;
+}
+
+const FETCH_PARAMS = new Set(['offset', 'fromTimestamp', 'limit', 'waitMs']);
+
+export function parseFetchQuery(query: Query): FetchParams {
+  const q = query ?? {};
+  for (const name of Object.keys(q)) {
+    if (!FETCH_PARAMS.has(name)) throw new InvalidRequestError(`unknown query parameter '${name.slice(0, 40)}'`, name.slice(0, 40));
+  }
+  const { offset, fromTimestamp } = q;
+  if ((offset === undefined) === (fromTimestamp === undefined)) {
+    throw new InvalidRequestError('give exactly one of offset (a number, earliest or latest) and fromTimestamp', 'offset');
+  }
+  let position: FetchPosition;
+  if (fromTimestamp !== undefined) {
+    position = { kind: 'timestamp', timestamp: integerParam('fromTimestamp', fromTimestamp, 0, Number.MAX_SAFE_INTEGER) };
+  } else if (offset === 'earliest' || offset === 'latest') {
+    position = { kind: offset };
+  } else {
+    position = { kind: 'offset', offset: integerParam('offset', offset ?? '', 0, Number.MAX_SAFE_INTEGER) };
+  }
+  return {
+    position,
+    limit: q.limit === undefined ? DEFAULT_FETCH_LIMIT : integerParam('limit', q.limit, 1, MAX_FETCH_LIMIT),
+    waitMs: q.waitMs === undefined ? 0 : integerParam('waitMs', q.waitMs, 0, MAX_WAIT_MS),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Maps AWS SDK failures that survived the SDK's retries to the engine's
+ * retriable errors. Everything else (conditional check failures, validation
+ * errors, missing keys) passes through unchanged for the store to handle.
+ */
+import { ThrottledError, TributaryError, UnavailableError } from '../core/errors';
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'Throttling',
+]);
+
+const TRANSIENT = new Set([
+  'InternalServerError',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+
+export function translateAwsError(error: unknown, service: string): unknown {
+  if (error instanceof TributaryError || !(error instanceof Error)) return error;
+  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  if (THROTTLING.has(e.name)) return new ThrottledError(error);
+  const status = e.$metadata?.httpStatusCode;
+  if (TRANSIENT.has(e.name) || (status !== undefined && status >= 500) || NETWORK_CODES.has(e.code ?? '')) {
+    return new UnavailableError(service, error);
+  }
+  return error;
+}

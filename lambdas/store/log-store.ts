@@ -1,0 +1,155 @@
+/**
+ * DynamoDB access for the log table. One item per record batch:
+ *
+ *   stream  (S, partition key)  "{topic}#{topicId}#{partition}"
+ *   offset  (N, sort key)       base offset of the batch
+ *   n       (N)                 record count
+ *   ts      (N)                 largest record timestamp
+ *   bytes   (N)                 record bytes before compression
+ *   at      (N)                 append time (ms)
+ *   data    (B)                 the encoded batch, when inline
+ *   blob    (S)                 S3 key of the encoded batch, when spilled
+ */
+import {
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './conditions';
+import type { BatchItem, ForwardPage, LogStore, PutBatchResult, ReadOptions } from '../core/ports';
+
+type Item = Record<string, unknown>;
+
+function toItem(stream: string, batch: BatchItem): Item {
+  return {
+    stream,
+    offset: batch.offset,
+    n: batch.count,
+    ts: batch.maxTimestamp,
+    bytes: batch.bytes,
+    at: batch.appendedAt,
+    ...(batch.blob ? { data: batch.blob } : {}),
+    ...(batch.blobKey ? { blob: batch.blobKey } : {}),
+  };
+}
+
+function fromItem(item: Item): BatchItem {
+  return {
+    offset: Number(item.offset),
+    count: Number(item.n),
+    maxTimestamp: Number(item.ts),
+    bytes: Number(item.bytes),
+    appendedAt: Number(item.at),
+    ...(item.data instanceof Uint8Array ? { blob: item.data } : {}),
+    ...(typeof item.blob === 'string' ? { blobKey: item.blob } : {}),
+  };
+}
+
+export class DynamoLogStore implements LogStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putBatch(stream: string, batch: BatchItem): Promise<PutBatchResult> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(stream, batch),
+          ConditionExpression: 'attribute_not_exists(#offset)',
+          ExpressionAttributeNames: { '#offset': 'offset' },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { written: true };
+    } catch (error) {
+      if (isConditionFailure(error) && error.Item) {
+        const offset = Number(error.Item.offset?.N);
+        const count = Number(error.Item.n?.N);
+        return { written: false, occupant: { offset, count } };
+      }
+      throw error;
+    }
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: BatchItem[]; more: boolean }> {
+    const out = await this.documents.send(new QueryCommand({ TableName: this.tableName, ...input }));
+    return { items: (out.Items ?? []).map(fromItem), more: out.LastEvaluatedKey !== undefined };
+  }
+
+  async newest(stream: string, options: ReadOptions = {}): Promise<BatchItem | undefined> {
+    const { items } = await this.query({
+      KeyConditionExpression: '#stream = :stream',
+      ExpressionAttributeNames: { '#stream': 'stream' },
+      ExpressionAttributeValues: { ':stream': stream },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: options.consistent ?? false,
+    });
+    return items[0];
+  }
+
+  async atOrBefore(stream: string, offset: number, options: ReadOptions = {}): Promise<BatchItem | undefined> {
+    const { items } = await this.query({
+      KeyConditionExpression: '#stream = :stream AND #offset <= :offset',
+      ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset' },
+      ExpressionAttributeValues: { ':stream': stream, ':offset': offset },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: options.consistent ?? false,
+    });
+    return items[0];
+  }
+
+  async forward(stream: string, offset: number, limit: number, options: ReadOptions = {}): Promise<ForwardPage> {
+    const { items, more } = await this.query({
+      KeyConditionExpression: '#stream = :stream AND #offset >= :offset',
+      ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset' },
+      ExpressionAttributeValues: { ':stream': stream, ':offset': offset },
+      ScanIndexForward: true,
+      Limit: limit,
+      ConsistentRead: options.consistent ?? false,
+    });
+    // With a Limit, DynamoDB may return a LastEvaluatedKey even when nothing follows;
+    // `reachedEnd` is only claimed when it is certain.
+    return { items, reachedEnd: !more && items.length < limit };
+  }
+
+  async purge(stream: string): Promise<string[]> {
+    const blobKeys: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#stream = :stream',
+          ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset', '#blob': 'blob' },
+          ExpressionAttributeValues: { ':stream': stream },
+          ProjectionExpression: '#offset, #blob',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const items = out.Items ?? [];
+      for (const item of items) if (typeof item.blob === 'string') blobKeys.push(item.blob);
+      for (let i = 0; i < items.length; i += 25) {
+        await this.batchDelete(stream, items.slice(i, i + 25).map((item) => Number(item.offset)));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return blobKeys;
+  }
+
+  private async batchDelete(stream: string, offsets: number[]): Promise<void> {
+    let requests = offsets.map((offset) => ({ DeleteRequest: { Key: { stream, offset } } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      const out = await this.documents.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      if (requests.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+    }
+  }
+}
