@@ -14,8 +14,13 @@ export interface TableNames {
 
 export interface Config {
   region: string;
-  tables: TableNames;
-  bucket: string;
+  /**
+   * Table names that are set. Each Lambda function gets only the names of
+   * the tables it may use; a missing one fails where it is first needed
+   * (`requireTable`), not at start-up.
+   */
+  tables: Partial<TableNames>;
+  bucket: string | undefined;
   /** Endpoint for DynamoDB; undefined means the SDK's default resolution. */
   dynamodbEndpoint: string | undefined;
   /** Endpoint for S3; undefined means the SDK's default resolution. */
@@ -40,10 +45,17 @@ export const MAX_INLINE_BATCH_BYTES = 380 * 1024;
 
 type Env = Record<string, string | undefined>;
 
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (!value) throw new Error(`Environment variable ${name} is required`);
-  return value;
+/** The name of a table this function was configured with; throws when it was not. */
+export function requireTable(config: Config, table: keyof TableNames): string {
+  const name = config.tables[table];
+  if (!name) throw new Error(`Environment variable ${TABLE_ENV[table]} is required here`);
+  return name;
+}
+
+/** The bucket this function was configured with; throws when it was not. */
+export function requireBucket(config: Config): string {
+  if (!config.bucket) throw new Error(`Environment variable ${BUCKET_ENV} is required here`);
+  return config.bucket;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -65,13 +77,12 @@ function flag(env: Env, name: string): boolean {
 export function loadConfig(env: Env = process.env): Config {
   return {
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    tables: {
-      log: required(env, 'TRIBUTARY_LOG_TABLE'),
-      topics: required(env, 'TRIBUTARY_TOPICS_TABLE'),
-      tokens: required(env, 'TRIBUTARY_TOKENS_TABLE'),
-      idempotency: required(env, 'TRIBUTARY_IDEMPOTENCY_TABLE'),
-    },
-    bucket: required(env, 'TRIBUTARY_BUCKET'),
+    tables: Object.fromEntries(
+      Object.entries(TABLE_ENV)
+        .map(([table, variable]) => [table, env[variable]])
+        .filter(([, name]) => Boolean(name)),
+    ) as Partial<TableNames>,
+    bucket: env[BUCKET_ENV] || undefined,
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
     s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     s3ForcePathStyle: flag(env, 'TRIBUTARY_S3_FORCE_PATH_STYLE'),

@@ -1,9 +1,11 @@
 /**
- * Wires the engine to its stores for one configuration. Handlers use the
- * lazily built process-wide runtime (`getRuntime`, from the environment);
- * tests build their own with `createRuntime(config)`.
+ * Wires the engine to its stores for one configuration. Every part is built
+ * on first use, so a Lambda function that was given only some tables (least
+ * privilege) never touches the others. Handlers use the process-wide runtime
+ * (`getRuntime`, from the environment); tests build their own with
+ * `createRuntime(config)`.
  */
-import { loadConfig, type Config } from './config';
+import { loadConfig, requireBucket, requireTable, type Config } from './config';
 import { FetchService } from './core/fetch';
 import { PartitionLog } from './core/log';
 import { ProduceService } from './core/produce';
@@ -15,33 +17,61 @@ import { DynamoLogStore } from './store/log-store';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoTopicStore } from './store/topic-store';
 
-export interface Runtime {
-  readonly config: Config;
-  readonly clients: StoreClients;
-  readonly tokens: DynamoTokenStore;
-  readonly topics: TopicService;
-  readonly log: PartitionLog;
-  readonly producer: ProduceService;
-  readonly fetcher: FetchService;
-  readonly idempotent: ReturnType<typeof createIdempotencyGuard>;
+export class Runtime {
+  private readonly built = new Map<string, unknown>();
+
+  constructor(readonly config: Config) {}
+
+  private once<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+
+  get clients(): StoreClients {
+    return this.once('clients', () => createStoreClients(this.config));
+  }
+  get tokens(): DynamoTokenStore {
+    return this.once('tokens', () => new DynamoTokenStore(this.clients.documents, requireTable(this.config, 'tokens')));
+  }
+  private get logStore(): DynamoLogStore {
+    return this.once('logStore', () => new DynamoLogStore(this.clients.documents, requireTable(this.config, 'log')));
+  }
+  private get blobs(): S3BlobStore {
+    return this.once('blobs', () => new S3BlobStore(this.clients.s3, requireBucket(this.config)));
+  }
+  get log(): PartitionLog {
+    return this.once(
+      'log',
+      () => new PartitionLog(this.logStore, this.blobs, { inlineBatchMaxBytes: this.config.inlineBatchMaxBytes }),
+    );
+  }
+  get topics(): TopicService {
+    return this.once(
+      'topics',
+      () =>
+        new TopicService(
+          new DynamoTopicStore(this.clients.documents, requireTable(this.config, 'topics')),
+          this.logStore,
+          this.blobs,
+          this.log,
+        ),
+    );
+  }
+  get producer(): ProduceService {
+    return this.once('producer', () => new ProduceService(this.topics, this.log));
+  }
+  get fetcher(): FetchService {
+    return this.once('fetcher', () => new FetchService(this.topics, this.log));
+  }
+  get idempotent(): ReturnType<typeof createIdempotencyGuard> {
+    return this.once('idempotent', () =>
+      createIdempotencyGuard(this.clients.dynamodb, requireTable(this.config, 'idempotency')),
+    );
+  }
 }
 
 export function createRuntime(config: Config): Runtime {
-  const clients = createStoreClients(config);
-  const logStore = new DynamoLogStore(clients.documents, config.tables.log);
-  const blobs = new S3BlobStore(clients.s3, config.bucket);
-  const log = new PartitionLog(logStore, blobs, { inlineBatchMaxBytes: config.inlineBatchMaxBytes });
-  const topics = new TopicService(new DynamoTopicStore(clients.documents, config.tables.topics), logStore, blobs, log);
-  return {
-    config,
-    clients,
-    tokens: new DynamoTokenStore(clients.documents, config.tables.tokens),
-    topics,
-    log,
-    producer: new ProduceService(topics, log),
-    fetcher: new FetchService(topics, log),
-    idempotent: createIdempotencyGuard(clients.dynamodb, config.tables.idempotency),
-  };
+  return new Runtime(config);
 }
 
 let runtime: Runtime | undefined;

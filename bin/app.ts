@@ -1,0 +1,66 @@
+/**
+ * The CDK app: one `TributaryStack` named `Tributary`.
+ *
+ *   npx cdk synth | deploy                      an AWS account (data retained)
+ *   npx cdk deploy -c tributary:removalPolicy=destroy -c tributary:s3ForcePathStyle=true
+ *                                               a throwaway stack (e.g. LocalStack via cdklocal)
+ *
+ * Context keys (`-c key=value` or cdk.json "context"):
+ *   tributary:removalPolicy             retain (default) | destroy
+ *   tributary:stageName                 API stage, default prod
+ *   tributary:throttlingRateLimit       requests per second, default 1000
+ *   tributary:throttlingBurstLimit      default 2000
+ *   tributary:accessLogging             true (default) | false
+ *   tributary:apiGatewayCloudWatchRole  false (default) | true: create the account's API Gateway logging role
+ *   tributary:tracing                   false (default) | true: X-Ray
+ *   tributary:s3ForcePathStyle          false (default) | true: path-style S3 in the functions (LocalStack)
+ */
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { TributaryStack } from '../lib/tributary-stack';
+
+const app = new App();
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(`tributary:${key}`);
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function flag(key: string): boolean | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`Context tributary:${key} must be true or false, got '${value}'`);
+}
+
+function positiveNumber(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new Error(`Context tributary:${key} must be a positive number, got '${value}'`);
+  }
+  return number;
+}
+
+function removalPolicy(): RemovalPolicy | undefined {
+  const value = context('removalPolicy');
+  if (value === undefined) return undefined;
+  if (value === 'retain') return RemovalPolicy.RETAIN;
+  if (value === 'destroy') return RemovalPolicy.DESTROY;
+  throw new Error(`Context tributary:removalPolicy must be retain or destroy, got '${value}'`);
+}
+
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+
+new TributaryStack(app, 'Tributary', {
+  ...(account || region ? { env: { account, region } } : {}),
+  removalPolicy: removalPolicy(),
+  stageName: context('stageName'),
+  throttlingRateLimit: positiveNumber('throttlingRateLimit'),
+  throttlingBurstLimit: positiveNumber('throttlingBurstLimit'),
+  accessLogging: flag('accessLogging'),
+  apiGatewayCloudWatchRole: flag('apiGatewayCloudWatchRole'),
+  tracing: flag('tracing'),
+  functionEnvironment: flag('s3ForcePathStyle') ? { TRIBUTARY_S3_FORCE_PATH_STYLE: '1' } : undefined,
+});

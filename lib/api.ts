@@ -1,0 +1,148 @@
+/**
+ * The REST API (API Gateway v1), built from the route table `ROUTES`
+ * (`lambdas/http/routes.ts`), the same table the local server dispatches on.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  RequestAuthorizer,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type HandlerName } from '../lambdas/http/routes';
+import { addGatewayErrorResponses } from './gateway-responses';
+
+/** How long API Gateway caches an authorizer decision: a revoked token is refused within this. */
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
+
+/** Properties of {@link TributaryApi}. */
+export interface TributaryApiProps {
+  /** The function serving each handler named in `ROUTES`. */
+  readonly handlers: Readonly<Record<HandlerName, IFunction>>;
+  /** The token authorizer (REQUEST type, identity source: the `Authorization` header). */
+  readonly authorizer: IFunction;
+  /**
+   * The stage name. The paths already start with `/v1`, so the stage is not
+   * a version: URLs look like `https://…/prod/v1/topics`.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Steady-state request rate limit of the stage, requests per second.
+   * @default 1000
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst limit of the stage, requests.
+   * @default 2000
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Write access logs (JSON, standard fields) to a log group. API Gateway
+   * needs the account's CloudWatch role for this (see `cloudWatchRole`).
+   * @default true
+   */
+  readonly accessLogging?: boolean;
+  /**
+   * Create the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account).
+   * It is one setting per account and region: leave this off when the
+   * account already has it, or access logging fails to deploy without it.
+   * @default false (as the `@aws-cdk/aws-apigateway:disableCloudWatchRole` flag in cdk.json)
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * X-Ray tracing on the stage.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Retention of the access log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Removal policy of the access log group.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A regional REST API with one method per route, each a Lambda proxy
+ * integration of the route's handler function, all behind one token
+ * authorizer whose decisions are cached for {@link AUTHORIZER_CACHE_TTL}.
+ * Gateway errors answer in the API's error format (see gateway-responses.ts).
+ *
+ * The authorizer cache is keyed by the `Authorization` header alone, so the
+ * policy an authorizer returns is reused for every route: it must allow the
+ * whole API (e.g. `arn:…:execute-api:…:<api>/<stage>/*`), not just the method
+ * that was called; per-topic permissions are checked by the handlers.
+ */
+export class TributaryApi extends Construct {
+  /** The REST API. */
+  readonly restApi: RestApi;
+  /** The stage's base URL, ending in `/` (append `v1/topics`…). */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: TributaryApiProps) {
+    super(scope, id);
+    const accessLogging = props.accessLogging ?? true;
+    const accessLogs = accessLogging
+      ? new LogGroup(this, 'AccessLogs', {
+          retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        })
+      : undefined;
+
+    this.restApi = new RestApi(this, 'RestApi', {
+      restApiName: Stack.of(this).stackName,
+      description: 'Tributary: a serverless Kafka-like message queue (HTTP API v1).',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+        metricsEnabled: true,
+        tracingEnabled: props.tracing ?? false,
+        ...(accessLogs
+          ? {
+              accessLogDestination: new LogGroupLogDestination(accessLogs),
+              accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+            }
+          : {}),
+      },
+    });
+
+    const authorizer = new RequestAuthorizer(this, 'TokenAuthorizer', {
+      handler: props.authorizer,
+      identitySources: [IdentitySource.header('Authorization')],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+    });
+
+    // One integration per handler; its invoke permissions are scoped to each method's ARN.
+    const integrations = new Map<HandlerName, LambdaIntegration>();
+    for (const route of ROUTES) {
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        integration = new LambdaIntegration(props.handlers[route.handler], { proxy: true, allowTestInvoke: false });
+        integrations.set(route.handler, integration);
+      }
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
+        operationName: route.operation,
+        authorizer,
+        authorizationType: AuthorizationType.CUSTOM,
+      });
+    }
+
+    addGatewayErrorResponses(this.restApi);
+    this.url = this.restApi.url;
+  }
+}

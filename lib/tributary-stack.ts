@@ -1,0 +1,136 @@
+/**
+ * The whole service in one stack: DynamoDB tables, the segment bucket, one
+ * Lambda function per handler and the REST API in front of them.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITIONS } from '../lambdas/store/tables';
+import { TributaryApi } from './api';
+import { SegmentBucket } from './bucket';
+import { TributaryFunctions, type FunctionName } from './functions';
+import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
+
+/** Properties of {@link TributaryStack}. */
+export interface TributaryStackProps extends StackProps {
+  /**
+   * What happens to the data (tables, bucket) and the log groups when they
+   * leave the stack. `RETAIN` (the default) keeps them when the stack is
+   * deleted and turns on table deletion protection: right for any stack
+   * holding real messages. `DESTROY` deletes them with the stack, emptying
+   * the bucket first: for dev and LocalStack stacks. Only these two are
+   * accepted (DynamoDB and S3 have no snapshot-on-delete).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * API Gateway stage name (the API's own paths start with `/v1`).
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Stage-wide steady request rate limit, per second.
+   * @default 1000
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Stage-wide burst limit, requests.
+   * @default 2000
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Access logs of the stage. Needs the account's API Gateway CloudWatch
+   * role; see `apiGatewayCloudWatchRole`.
+   * @default true
+   */
+  readonly accessLogging?: boolean;
+  /**
+   * Create the account-wide API Gateway CloudWatch role. Set it on the one
+   * stack that owns that account setting, or configure it once by hand.
+   * @default false
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * Active X-Ray tracing on the API stage and the functions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Retention of the function and access log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Extra environment variables for every function (for example
+   * `TRIBUTARY_S3_FORCE_PATH_STYLE=1` on LocalStack).
+   * @default none
+   */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+}
+
+/** Tributary: API Gateway (REST) → Lambda → DynamoDB + S3. */
+export class TributaryStack extends Stack {
+  /** The DynamoDB tables by logical name. */
+  readonly tables: Readonly<Record<TableName, Table>>;
+  /** The segment and spill bucket. */
+  readonly bucket: Bucket;
+  /** The Lambda functions by name (route handlers and `authorizer`). */
+  readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  /** The REST API. */
+  readonly api: TributaryApi;
+
+  constructor(scope: Construct, id: string, props: TributaryStackProps = {}) {
+    super(scope, id, {
+      description: 'Tributary: a serverless Kafka-like message queue (API Gateway, Lambda, DynamoDB, S3).',
+      ...props,
+    });
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new Error(`TributaryStack: removalPolicy must be RETAIN or DESTROY, got ${removalPolicy}`);
+    }
+
+    this.tables = new TributaryTables(this, 'Tables', { removalPolicy }).tables;
+    this.bucket = new SegmentBucket(this, 'Segments', { removalPolicy }).bucket;
+    this.functions = new TributaryFunctions(this, 'Functions', {
+      tables: this.tables,
+      bucket: this.bucket,
+      removalPolicy,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+      environment: props.functionEnvironment,
+    }).functions;
+
+    const { authorizer, ...handlers } = this.functions;
+    this.api = new TributaryApi(this, 'Api', {
+      handlers,
+      authorizer,
+      removalPolicy,
+      stageName: props.stageName,
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+      accessLogging: props.accessLogging,
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+      tracing: props.tracing,
+      logRetention: props.logRetention,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the API; routes are under v1/ (e.g. <ApiUrl>v1/topics).',
+    });
+    for (const name of TABLE_NAMES) {
+      new CfnOutput(this, `${pascalCase(name)}TableName`, {
+        value: this.tables[name].tableName,
+        description: TABLE_DEFINITIONS[name].purpose,
+      });
+    }
+    new CfnOutput(this, 'BucketName', {
+      value: this.bucket.bucketName,
+      description: 'Archived log segments and large produce batches.',
+    });
+  }
+}
+
