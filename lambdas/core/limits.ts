@@ -42,8 +42,12 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 export const HEAD_CACHE_TTL_MS = 5_000;
 /** Conditional-write hops before the head is re-read from the table. */
 export const MAX_HOPS_BEFORE_HEAD_READ = 4;
-/** Attempts to append one batch before giving up with 503. */
-export const MAX_APPEND_ATTEMPTS = 64;
+/**
+ * How long one batch may keep losing the race for the head before the
+ * request gives up with 503 (safe to retry: nothing was written). Well under
+ * API Gateway's 29 s integration timeout.
+ */
+export const APPEND_DEADLINE_MS = 10_000;
 /**
  * No log item younger than this is ever deleted (by the archiver, retention
  * or topic deletion purge of a live incarnation), and the newest item of a

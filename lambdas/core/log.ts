@@ -12,7 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from './errors';
-import { HEAD_CACHE_TTL_MS, MAX_APPEND_ATTEMPTS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
+import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import type { BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
 import { decodeBatch, encodeBatch } from './record-batch';
 import { recordSize, type LogRecord, type PositionedRecord, type Topic } from './types';
@@ -90,16 +92,21 @@ export class PartitionLog {
   }
 
   private async placeBatch(stream: string, batch: (offset: number) => BatchItem): Promise<number> {
+    const deadline = this.now() + APPEND_DEADLINE_MS;
     let cached = this.cachedHead(stream) ?? (await this.readHead(stream));
-    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+    for (let failures = 0; ; ) {
       const item = batch(cached.head);
       const result = await this.log.putBatch(stream, item);
       if (result.written) {
         this.heads.set(stream, { head: item.offset + item.count, anchoredAt: this.now() });
         return item.offset;
       }
+      failures += 1;
+      if (this.now() >= deadline) break;
       const stale = this.now() - cached.anchoredAt > HEAD_CACHE_TTL_MS;
-      if (attempt % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
+      if (failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
+        // Many writers on one partition: step back a random moment so they stop colliding in lockstep.
+        await sleep(Math.random() * Math.min(200, 5 * 2 ** (failures / MAX_HOPS_BEFORE_HEAD_READ)));
         cached = await this.readHead(stream);
       } else {
         // Hop to the end of the occupying batch; keep the original anchor time.

@@ -11,10 +11,13 @@ import { TributaryError } from '../core/errors';
 import { logger } from '../http/logger';
 import { getRuntime } from '../runtime';
 
-/** `arn:aws:execute-api:region:account:api/stage/*` from a method ARN. */
+/**
+ * `arn:aws:execute-api:region:account:apiId/stage/*` from a method ARN
+ * (`…:apiId/stage/METHOD/resource/path`), so one cached answer covers every route.
+ */
 export function apiWildcardArn(methodArn: string): string {
-  const [arn, apiId, stage] = methodArn.split('/');
-  return `${arn}/${apiId}/${stage}/*`;
+  const [apiArn, stage] = methodArn.split('/');
+  return `${apiArn}/${stage}/*`;
 }
 
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
