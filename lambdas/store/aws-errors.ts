@@ -31,7 +31,16 @@ export function translateAwsError(error: unknown, service: string): unknown {
   const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
   if (THROTTLING.has(e.name)) return new ThrottledError(error);
   const status = e.$metadata?.httpStatusCode;
-  if (TRANSIENT.has(e.name) || (status !== undefined && status >= 500) || NETWORK_CODES.has(e.code ?? '')) {
+  const causeCode = (e.cause as { code?: unknown } | undefined)?.code;
+  // An SDK error with metadata but no HTTP status never got an answer (connection refused, reset, DNS).
+  const noAnswer = e.$metadata !== undefined && status === undefined;
+  if (
+    TRANSIENT.has(e.name) ||
+    (status !== undefined && status >= 500) ||
+    noAnswer ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    NETWORK_CODES.has(String(causeCode))
+  ) {
     return new UnavailableError(service, error);
   }
   return error;

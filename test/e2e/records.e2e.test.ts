@@ -104,6 +104,32 @@ describe('Produce API', () => {
   });
 });
 
+describe('Concurrent producers', () => {
+  it('gives 8 producers racing on one partition contiguous, unique offsets, each request consecutive', async () => {
+    const name = uniqueName('race');
+    expect((await target.client.post('/v1/topics', { name, partitions: 1 })).status).toBe(201);
+    try {
+      const acked: number[][] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, producer) => {
+          for (let request = 0; request < 8; request++) {
+            const records = Array.from({ length: 1 + (request % 3) }, (_, i) => ({ value: { producer, request, i } }));
+            const response = await produce(records, undefined, name);
+            expect(response.status).toBe(200);
+            acked.push(response.body.results.map((r: { offset: number }) => r.offset));
+          }
+        }),
+      );
+      const total = acked.reduce((n, offsets) => n + offsets.length, 0);
+      const read = await fetchRecords(0, 'offset=0&limit=1000', name);
+      expect(read.body.records.map((r: { offset: number }) => r.offset)).toEqual(Array.from({ length: total }, (_, i) => i));
+      for (const offsets of acked) expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
+    } finally {
+      await target.client.delete(`/v1/topics/${name}`);
+    }
+  });
+});
+
 describe('Fetch API', () => {
   let base: number;
   beforeAll(async () => {

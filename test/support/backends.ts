@@ -86,8 +86,10 @@ export interface TestStack {
  * is set, returns that deployed API and TRIBUTARY_TOKEN instead (stop does nothing).
  * Call it once per test file: the handler modules read process.env once.
  */
-export async function startTestStack(options: { server?: LocalServerOptions } = {}): Promise<TestStack> {
-  const remoteUrl = process.env.TRIBUTARY_URL;
+export async function startTestStack(
+  options: { server?: LocalServerOptions; /** Always the local stack, even when TRIBUTARY_URL is set. */ local?: boolean } = {},
+): Promise<TestStack> {
+  const remoteUrl = options.local ? undefined : process.env.TRIBUTARY_URL;
   if (remoteUrl) {
     const token = process.env.TRIBUTARY_TOKEN;
     if (!token) throw new Error('TRIBUTARY_URL is set but TRIBUTARY_TOKEN is not');
