@@ -155,7 +155,14 @@ export class DynamoTopicStore implements TopicStore {
     const out = await this.documents.send(
       new DeleteCommand({ TableName: this.tableName, Key: { topic: name, sk: CONFIG_SK }, ReturnValues: 'ALL_OLD' }),
     );
-    return out.Attributes ? fromItem(out.Attributes) : undefined;
+    if (!out.Attributes) return undefined;
+    const topic = fromItem(out.Attributes);
+    for (const state of await this.partitionStates(topic)) {
+      await this.documents.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { topic: name, sk: partitionSortKey(topic.topicId, state.partition) } }),
+      );
+    }
+    return topic;
   }
 
   async partitionStates(topic: Topic): Promise<PartitionState[]> {
