@@ -10,6 +10,8 @@ export interface TableNames {
   topics: string;
   tokens: string;
   idempotency: string;
+  groups: string;
+  deadLetters: string;
 }
 
 export interface Config {
@@ -104,5 +106,7 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
   topics: 'TRIBUTARY_TOPICS_TABLE',
   tokens: 'TRIBUTARY_TOKENS_TABLE',
   idempotency: 'TRIBUTARY_IDEMPOTENCY_TABLE',
+  groups: 'TRIBUTARY_GROUPS_TABLE',
+  deadLetters: 'TRIBUTARY_DEAD_LETTERS_TABLE',
 };
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';

@@ -6,12 +6,16 @@
  * `createRuntime(config)`.
  */
 import { loadConfig, requireBucket, requireTable, type Config } from './config';
+import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
 import { FetchService } from './core/fetch';
+import { GroupService } from './core/groups';
 import { PartitionLog } from './core/log';
 import { ProduceService } from './core/produce';
 import { TopicService } from './core/topics';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
+import { DynamoDeadLetterStore } from './store/dead-letter-store';
+import { DynamoGroupStore } from './store/group-store';
 import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoTokenStore } from './store/token-store';
@@ -62,6 +66,41 @@ export class Runtime {
   }
   get fetcher(): FetchService {
     return this.once('fetcher', () => new FetchService(this.topics, this.log));
+  }
+  private get groupStore(): DynamoGroupStore {
+    return this.once(
+      'groupStore',
+      () =>
+        new DynamoGroupStore(
+          this.clients.documents,
+          requireTable(this.config, 'groups'),
+          requireTable(this.config, 'deadLetters'),
+        ),
+    );
+  }
+  get groups(): GroupService {
+    return this.once(
+      'groups',
+      () =>
+        new GroupService(
+          this.topics,
+          this.log,
+          this.groupStore,
+          new DeadLetterWriter(this.groupStore, this.blobs, this.config.inlineBatchMaxBytes),
+        ),
+    );
+  }
+  get deadLetters(): DeadLetterService {
+    return this.once(
+      'deadLetters',
+      () =>
+        new DeadLetterService(
+          this.topics,
+          this.log,
+          new DynamoDeadLetterStore(this.clients.documents, requireTable(this.config, 'deadLetters')),
+          this.blobs,
+        ),
+    );
   }
   get idempotent(): ReturnType<typeof createIdempotencyGuard> {
     return this.once('idempotent', () =>

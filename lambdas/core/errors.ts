@@ -96,6 +96,33 @@ export class PartitionNotFoundError extends TributaryError {
   }
 }
 
+export class GroupNotFoundError extends TributaryError {
+  constructor(group: string, topic: string) {
+    super('GROUP_NOT_FOUND', `Group '${group}' has no state for topic '${topic}'.`);
+  }
+}
+
+/** A commit or nack from a consumer that does not hold the partition's lease (fenced). */
+export class NotLeaseHolderError extends TributaryError {
+  constructor(
+    group: string,
+    consumer: string,
+    readonly partitions: readonly number[],
+  ) {
+    super(
+      'NOT_LEASE_HOLDER',
+      `Consumer '${consumer}' of group '${group}' does not hold the lease of partition(s) ${partitions.join(', ')}; poll again to get an assignment.`,
+      { details: { partitions: [...partitions] } },
+    );
+  }
+}
+
+export class NotFoundError extends TributaryError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} does not exist.`);
+  }
+}
+
 export class TopicExistsError extends TributaryError {
   constructor(topic: string) {
     super('TOPIC_EXISTS', `Topic '${topic}' already exists.`);

@@ -15,7 +15,14 @@ import { UnavailableError } from './errors';
 import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-import type { BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
+import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
+
+/** An atomic append was refused because some of its parts' conditions failed; nothing was written. */
+export class AtomicPartsFailedError extends Error {
+  constructor(readonly failedParts: string[]) {
+    super(`atomic parts failed: ${failedParts.join(', ')}`);
+  }
+}
 import { decodeBatch, encodeBatch } from './record-batch';
 import { recordSize, type LogRecord, type PositionedRecord, type Topic } from './types';
 
@@ -61,7 +68,12 @@ export class PartitionLog {
    * Appends records to one partition as one batch; returns the base offset.
    * The records get consecutive offsets in the given order.
    */
-  async append(topic: Topic, partition: number, records: readonly LogRecord[]): Promise<number> {
+  async append(
+    topic: Topic,
+    partition: number,
+    records: readonly LogRecord[],
+    parts: readonly AtomicPart[] = [],
+  ): Promise<number> {
     const stream = streamKey(topic, partition);
     const blob = encodeBatch(records);
     let bytes = 0;
@@ -84,27 +96,33 @@ export class PartitionLog {
       ...(blobKey ? { blobKey } : { blob }),
     });
     try {
-      return await this.placeBatch(stream, batch);
+      return await this.placeBatch(stream, batch, parts);
     } catch (error) {
       if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
       throw error;
     }
   }
 
-  private async placeBatch(stream: string, batch: (offset: number) => BatchItem): Promise<number> {
+  private async placeBatch(
+    stream: string,
+    batch: (offset: number) => BatchItem,
+    parts: readonly AtomicPart[],
+  ): Promise<number> {
     const deadline = this.now() + APPEND_DEADLINE_MS;
     let cached = this.cachedHead(stream) ?? (await this.readHead(stream));
     for (let failures = 0; ; ) {
       const item = batch(cached.head);
-      const result = await this.log.putBatch(stream, item);
+      const result =
+        parts.length > 0 ? await this.log.putBatchAtomically(stream, item, parts) : await this.log.putBatch(stream, item);
       if (result.written) {
         this.heads.set(stream, { head: item.offset + item.count, anchoredAt: this.now() });
         return item.offset;
       }
+      if ('failedParts' in result) throw new AtomicPartsFailedError(result.failedParts);
       failures += 1;
       if (this.now() >= deadline) break;
       const stale = this.now() - cached.anchoredAt > HEAD_CACHE_TTL_MS;
-      if (failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
+      if ('conflict' in result || failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
         // Many writers on one partition: step back a random moment so they stop colliding in lockstep.
         await sleep(Math.random() * Math.min(200, 5 * 2 ** (failures / MAX_HOPS_BEFORE_HEAD_READ)));
         cached = await this.readHead(stream);

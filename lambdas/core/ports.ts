@@ -40,7 +40,17 @@ export interface ForwardPage {
 }
 
 /** The partitioned log: one item collection per (topic id, partition). */
+export type AtomicPutResult =
+  | { readonly written: true }
+  | { readonly written: false; readonly occupant: BatchHeader }
+  /** Some parts' conditions failed (e.g. dead letters already redriven): nothing was written. */
+  | { readonly written: false; readonly failedParts: string[] }
+  /** Another request touched the same items at the same moment: nothing was written; try again. */
+  | { readonly written: false; readonly conflict: true };
+
 export interface LogStore {
+  /** Like putBatch, but commits `parts` in the same transaction: all or nothing. */
+  putBatchAtomically(stream: string, item: BatchItem, parts: readonly AtomicPart[]): Promise<AtomicPutResult>;
   /** Writes the batch at `item.offset` only if no batch starts there; else returns the occupant. */
   putBatch(stream: string, item: BatchItem): Promise<PutBatchResult>;
   /** The newest batch of the partition, if any. */
@@ -82,4 +92,112 @@ export interface TopicStore {
   partitionStates(topic: Topic): Promise<PartitionState[]>;
   /** One partition's state (defaults when never moved). */
   partitionState(topic: Topic, partition: number): Promise<PartitionState>;
+}
+
+/** A group's view of its members for one topic, as the heartbeat returns it. */
+export interface GroupView {
+  /** Bumped by every change of assignment; changes are conditional on it. */
+  readonly version: number;
+  readonly members: ReadonlyMap<string, import('./assignment').MemberState>;
+}
+
+/** A partition's state within a group. */
+export interface GroupPartition {
+  readonly partition: number;
+  /** The next offset to deliver (Kafka's convention); undefined before the first assignment. */
+  readonly committed: number | undefined;
+  readonly holder: string | undefined;
+  readonly epoch: number;
+  /** Failed deliveries (nacks) of the record at `committed`. */
+  readonly attempts: number;
+  readonly lastError: string | undefined;
+  /** No redelivery before this time (epoch ms), after a nack. */
+  readonly retryAt: number;
+}
+
+export interface AssignmentChange {
+  readonly version: number;
+  readonly consumer: string;
+  readonly held: readonly number[];
+  readonly acquire: ReadonlyArray<{ partition: number; from: string | undefined; initialOffset: number }>;
+  readonly release: readonly number[];
+  /** Expired members whose partitions are taken: their remaining holdings after the change. */
+  readonly expired: ReadonlyMap<string, readonly number[]>;
+  readonly now: number;
+}
+
+/** Identifies the (group, topic incarnation) an operation is about. */
+export interface GroupKey {
+  readonly group: string;
+  readonly topic: string;
+  readonly topicId: string;
+}
+
+export type CommitOutcome = 'committed' | 'unchanged' | 'not-holder';
+
+/** A dead letter as stored: the failed record and why it failed. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly group: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly record: import('./types').LogRecord;
+  readonly deliveryAttempts: number;
+  readonly lastError: string | undefined;
+  readonly deadLetteredAt: number;
+}
+
+/** An opaque write that must commit atomically with a log append (e.g. removing a dead letter). */
+export interface AtomicPart {
+  readonly store: 'deadLetters';
+  readonly request: unknown;
+  /** Identifies this part in a failure report. */
+  readonly id: string;
+}
+
+export interface GroupStore {
+  /** Records the consumer as live until `expiresAt` and returns the group's view. */
+  heartbeat(key: GroupKey, consumer: string, expiresAt: number): Promise<GroupView>;
+  /** Applies an assignment change if the view's version is still current; false otherwise. */
+  reassign(key: GroupKey, change: AssignmentChange): Promise<boolean>;
+  /** Removes the consumer and frees its partitions; false on a concurrent change. */
+  leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean>;
+  /** Consistent reads of some partitions' states. */
+  partitions(key: GroupKey, partitions: readonly number[]): Promise<GroupPartition[]>;
+  /** Every partition state and the member view, for describe. */
+  describe(key: GroupKey): Promise<{ view: GroupView | undefined; partitions: GroupPartition[] }>;
+  /** Moves the committed offset forward if `consumer` holds the partition. */
+  commit(key: GroupKey, partition: number, consumer: string, offset: number): Promise<CommitOutcome>;
+  /** Records a failed delivery of the record at `offset` (conditional on the state read). */
+  recordFailure(
+    key: GroupKey,
+    expected: GroupPartition,
+    consumer: string,
+    update: { offset: number; attempts: number; lastError: string | undefined; retryAt: number },
+  ): Promise<boolean>;
+  /** Atomically writes the dead letter and moves the committed offset past it (conditional on the state read). */
+  deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean>;
+}
+
+/** A dead letter as the store keeps it: the record as a one-record batch blob, inline or in S3. */
+export type StoredDeadLetter = Omit<DeadLetter, 'record'> & {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly blob?: Uint8Array;
+  readonly blobKey?: string;
+};
+
+export interface DeadLetterPage {
+  readonly deadLetters: StoredDeadLetter[];
+  readonly cursor: string | undefined;
+}
+
+export interface DeadLetterStore {
+  list(topic: string, group: string | undefined, limit: number, cursor: string | undefined): Promise<DeadLetterPage>;
+  /** The group's dead letters with these ids (all of the group's when `ids` is undefined), oldest first. */
+  select(topic: string, group: string, ids: readonly string[] | undefined, limit: number): Promise<StoredDeadLetter[]>;
+  /** Deletes one dead letter; returns it, or undefined when there was none. */
+  delete(topic: string, group: string, id: string): Promise<StoredDeadLetter | undefined>;
+  /** The part of an atomic append that removes a dead letter (fails if it is already gone). */
+  removalPart(topic: string, group: string, id: string): AtomicPart;
 }

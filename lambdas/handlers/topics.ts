@@ -9,6 +9,7 @@ const topicParam = (request: HttpRequest) => parseTopicName(request.pathParamete
 export const handler = createHttpHandler({
   createTopic: async (request) => {
     const input = parseCreateTopic(parseJsonBody(request.body));
+    request.authorizeTopic(input.name);
     return { statusCode: 201, body: presentTopic(await getRuntime().topics.create(input)) };
   },
   listTopics: async () => ({ statusCode: 200, body: { topics: await getRuntime().topics.list() } }),

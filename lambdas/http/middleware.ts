@@ -13,7 +13,7 @@ import { getRuntime } from '../runtime';
 import { CapacityMeter, withMeter } from '../store/capacity-meter';
 import { errorResponse, JSON_HEADERS } from './errors';
 import { logger } from './logger';
-import { ROUTES, type Route } from './routes';
+import { ROUTES, type Action, type Route } from './routes';
 
 /** What an operation sees of a request: no API Gateway types. */
 export interface HttpRequest {
@@ -25,6 +25,12 @@ export interface HttpRequest {
   readonly body: string | null;
   readonly identity: Identity;
   readonly context: Context;
+  /**
+   * Checks the route's permission (or `action`) on a topic named in the body
+   * or query; routes with the topic in the path are checked before the
+   * operation runs.
+   */
+  authorizeTopic(topic: string, action?: Action): void;
 }
 
 export interface HttpResponse {
@@ -77,7 +83,8 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
       const operation = operations[route.operation];
       if (!operation) throw new RouteNotFoundError(event.httpMethod, event.path);
       const identity = identityFrom(event);
-      authorize(identity, route.action, event.pathParameters?.topic ?? '*');
+      if (route.topicIn === 'path') authorize(identity, route.action, event.pathParameters?.topic ?? '*');
+      if (route.topicIn === 'none') authorize(identity, route.action, '*');
       const meter = new CapacityMeter();
       const response = await withMeter(meter, () =>
         operation({
@@ -88,6 +95,7 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
           body: event.body,
           identity,
           context,
+          authorizeTopic: (topic, action = route.action) => authorize(identity, action, topic),
         }),
       );
       const { exposeCapacity } = getRuntime().config;

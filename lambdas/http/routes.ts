@@ -11,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`). */
 export type Action = 'produce' | 'consume' | 'admin';
 
-export type HandlerName = 'topics' | 'produce' | 'fetch';
+export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -21,21 +21,64 @@ export interface Route {
   /** Operation name inside the handler (also the OpenAPI operationId). */
   readonly operation: string;
   readonly action: Action;
+  /**
+   * Where the topic the permission applies to comes from: the `{topic}` path
+   * parameter (checked before the handler runs), the body or the query
+   * (checked by the operation once it has validated them), or none (`*`).
+   */
+  readonly topicIn: 'path' | 'body' | 'query' | 'none';
 }
 
 export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/topics', handler: 'topics', operation: 'createTopic', action: 'admin' },
-  { method: 'GET', path: '/v1/topics', handler: 'topics', operation: 'listTopics', action: 'admin' },
-  { method: 'GET', path: '/v1/topics/{topic}', handler: 'topics', operation: 'describeTopic', action: 'admin' },
-  { method: 'PATCH', path: '/v1/topics/{topic}', handler: 'topics', operation: 'updateTopic', action: 'admin' },
-  { method: 'DELETE', path: '/v1/topics/{topic}', handler: 'topics', operation: 'deleteTopic', action: 'admin' },
-  { method: 'POST', path: '/v1/topics/{topic}/records', handler: 'produce', operation: 'produce', action: 'produce' },
+  { method: 'POST', path: '/v1/topics', handler: 'topics', operation: 'createTopic', action: 'admin', topicIn: 'body' },
+  { method: 'GET', path: '/v1/topics', handler: 'topics', operation: 'listTopics', action: 'admin', topicIn: 'none' },
+  { method: 'GET', path: '/v1/topics/{topic}', handler: 'topics', operation: 'describeTopic', action: 'admin', topicIn: 'path' },
+  { method: 'PATCH', path: '/v1/topics/{topic}', handler: 'topics', operation: 'updateTopic', action: 'admin', topicIn: 'path' },
+  { method: 'DELETE', path: '/v1/topics/{topic}', handler: 'topics', operation: 'deleteTopic', action: 'admin', topicIn: 'path' },
+  { method: 'POST', path: '/v1/topics/{topic}/records', handler: 'produce', operation: 'produce', action: 'produce', topicIn: 'path' },
   {
     method: 'GET',
     path: '/v1/topics/{topic}/partitions/{partition}/records',
     handler: 'fetch',
     operation: 'fetch',
     action: 'consume',
+    topicIn: 'path',
+  },
+  { method: 'POST', path: '/v1/groups/{group}/poll', handler: 'groups', operation: 'poll', action: 'consume', topicIn: 'body' },
+  { method: 'POST', path: '/v1/groups/{group}/commit', handler: 'groups', operation: 'commit', action: 'consume', topicIn: 'body' },
+  { method: 'POST', path: '/v1/groups/{group}/nack', handler: 'groups', operation: 'nack', action: 'consume', topicIn: 'body' },
+  { method: 'GET', path: '/v1/groups/{group}', handler: 'groups', operation: 'describeGroup', action: 'consume', topicIn: 'query' },
+  {
+    method: 'DELETE',
+    path: '/v1/groups/{group}/consumers/{consumerId}',
+    handler: 'groups',
+    operation: 'leave',
+    action: 'consume',
+    topicIn: 'query',
+  },
+  {
+    method: 'GET',
+    path: '/v1/topics/{topic}/dead-letters',
+    handler: 'deadLetters',
+    operation: 'listDeadLetters',
+    action: 'consume',
+    topicIn: 'path',
+  },
+  {
+    method: 'POST',
+    path: '/v1/topics/{topic}/dead-letters/redrive',
+    handler: 'deadLetters',
+    operation: 'redrive',
+    action: 'consume',
+    topicIn: 'path',
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/topics/{topic}/dead-letters/{id}',
+    handler: 'deadLetters',
+    operation: 'deleteDeadLetter',
+    action: 'consume',
+    topicIn: 'path',
   },
 ];
 
@@ -80,6 +123,20 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer', FunctionSpec
     timeoutSeconds: 29,
     tables: { topics: 'read', log: 'read' },
     bucket: 'read',
+  },
+  groups: {
+    entry: 'lambdas/handlers/groups.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
+    bucket: 'readwrite',
+  },
+  deadLetters: {
+    entry: 'lambdas/handlers/dead-letters.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'readwrite', deadLetters: 'readwrite' },
+    bucket: 'readwrite',
   },
 };
 

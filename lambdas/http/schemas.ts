@@ -20,14 +20,14 @@ import type { ProduceRecord } from '../core/produce';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+export const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .number({ error: 'expected a number' })
     .int({ error: 'expected an integer' })
     .min(min, { error: `expected an integer from ${min}` })
     .max(max, { error: `expected an integer up to ${max}` });
 
-const topicName = z
+export const topicName = z
   .string({ error: 'expected a string' })
   .regex(TOPIC_NAME_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' });
 
@@ -95,7 +95,7 @@ function fieldName(path: ReadonlyArray<PropertyKey>, prefix: string): string {
   return out || 'body';
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+export function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -170,13 +170,17 @@ export interface FetchParams {
   waitMs: number;
 }
 
-const FETCH_PARAMS = new Set(['offset', 'fromTimestamp', 'limit', 'waitMs']);
-
-export function parseFetchQuery(query: Query): FetchParams {
+/** The query parameters, refusing any not in `allowed` (400 naming it). */
+export function parseQuery(query: Query, allowed: readonly string[]): Record<string, string | undefined> {
   const q = query ?? {};
   for (const name of Object.keys(q)) {
-    if (!FETCH_PARAMS.has(name)) throw new InvalidRequestError(`unknown query parameter '${name.slice(0, 40)}'`, name.slice(0, 40));
+    if (!allowed.includes(name)) throw new InvalidRequestError(`unknown query parameter '${name.slice(0, 40)}'`, name.slice(0, 40));
   }
+  return q;
+}
+
+export function parseFetchQuery(query: Query): FetchParams {
+  const q = parseQuery(query, ['offset', 'fromTimestamp', 'limit', 'waitMs']);
   const { offset, fromTimestamp } = q;
   if ((offset === undefined) === (fromTimestamp === undefined)) {
     throw new InvalidRequestError('give exactly one of offset (a number, earliest or latest) and fromTimestamp', 'offset');

@@ -14,11 +14,21 @@ import {
   BatchWriteCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditions';
-import type { BatchItem, ForwardPage, LogStore, PutBatchResult, ReadOptions } from '../core/ports';
+import type {
+  AtomicPart,
+  AtomicPutResult,
+  BatchItem,
+  ForwardPage,
+  LogStore,
+  PutBatchResult,
+  ReadOptions,
+} from '../core/ports';
+import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 
 type Item = Record<string, unknown>;
 
@@ -70,6 +80,39 @@ export class DynamoLogStore implements LogStore {
         const offset = Number(error.Item.offset?.N);
         const count = Number(error.Item.n?.N);
         return { written: false, occupant: { offset, count } };
+      }
+      throw error;
+    }
+  }
+
+  async putBatchAtomically(stream: string, batch: BatchItem, parts: readonly AtomicPart[]): Promise<AtomicPutResult> {
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(stream, batch),
+                ConditionExpression: 'attribute_not_exists(#offset)',
+                ExpressionAttributeNames: { '#offset': 'offset' },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            ...parts.map((part) => part.request as NonNullable<TransactWriteCommandInput['TransactItems']>[number]),
+          ],
+        }),
+      );
+      return { written: true };
+    } catch (error) {
+      if (isTransactionConflict(error)) return { written: false, conflict: true };
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const failedParts = parts.filter((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed').map((p) => p.id);
+      if (failedParts.length > 0) return { written: false, failedParts };
+      const occupant = reasons[0]?.Item;
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && occupant) {
+        return { written: false, occupant: { offset: Number(occupant.offset?.N), count: Number(occupant.n?.N) } };
       }
       throw error;
     }

@@ -41,4 +41,14 @@ export const TABLE_DEFINITIONS: Readonly<Record<keyof TableNames, TableDefinitio
     timeToLiveAttribute: 'expiration',
     purpose: 'Idempotency-Key records of produce requests, kept for 24 hours.',
   },
+  groups: {
+    partitionKey: { name: 'gt', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    purpose: 'Consumer groups per topic: members and assignment, and per partition the committed offset and lease.',
+  },
+  deadLetters: {
+    partitionKey: { name: 'topic', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    purpose: 'Records that failed maxDeliveryAttempts times, per topic and group, until deleted or redriven.',
+  },
 };

@@ -1,0 +1,268 @@
+/**
+ * Consumer groups over stateless polls. All group state lives in the store:
+ * any Lambda can serve any consumer. A poll heartbeats (one write that also
+ * returns the member view), rebalances only when the fair share changed (a
+ * transaction conditional on the view's version), then reads the records of
+ * the consumer's partitions from their committed offsets. Commits and nacks
+ * are conditional on the consumer still holding the partition (fencing).
+ */
+import { planAssignment } from './assignment';
+import {
+  GroupNotFoundError,
+  InvalidRequestError,
+  NotLeaseHolderError,
+  OffsetOutOfRangeError,
+  PartitionNotFoundError,
+  UnavailableError,
+} from './errors';
+import { MAX_FETCH_RESPONSE_BYTES } from './limits';
+import type { PartitionLog } from './log';
+import type { GroupKey, GroupPartition, GroupStore, GroupView } from './ports';
+import type { TopicService } from './topics';
+import type { PositionedRecord, Topic } from './types';
+import type { DeadLetterWriter } from './dead-letters';
+
+export interface PollRequest {
+  group: string;
+  topic: string;
+  consumerId: string;
+  maxRecords: number;
+  waitMs: number;
+  sessionTimeoutMs: number;
+  autoOffsetReset: 'earliest' | 'latest';
+}
+
+export interface DeliveredRecord extends PositionedRecord {
+  readonly deliveryAttempt: number;
+}
+
+export interface PollResult {
+  records: DeliveredRecord[];
+  assignment: Array<{ partition: number; leaseExpiresAt: number }>;
+}
+
+export interface NackRequest {
+  group: string;
+  topic: string;
+  consumerId: string;
+  partition: number;
+  offset: number;
+  error?: string | undefined;
+}
+
+export interface GroupPartitionDescription {
+  partition: number;
+  committedOffset: number | null;
+  endOffset: number;
+  lag: number | null;
+  consumerId: string | null;
+  leaseExpiresAt: number | null;
+}
+
+/** Pause before a nacked record is delivered again: 100 ms doubling per failure, at most 5 s. */
+export function retryBackoffMs(attempts: number): number {
+  return Math.min(5000, 100 * 2 ** Math.max(0, attempts - 1));
+}
+
+const FIRST_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 1000;
+const REASSIGN_ATTEMPTS = 3;
+
+export class GroupService {
+  constructor(
+    private readonly topics: TopicService,
+    private readonly log: PartitionLog,
+    private readonly groups: GroupStore,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  private async key(group: string, topicName: string): Promise<{ topic: Topic; key: GroupKey }> {
+    const topic = await this.topics.get(topicName);
+    return { topic, key: { group, topic: topic.name, topicId: topic.topicId } };
+  }
+
+  async poll(request: PollRequest): Promise<PollResult> {
+    const { topic, key } = await this.key(request.group, request.topic);
+    const deadline = this.now() + request.waitMs;
+    // The session covers this poll's own wait, then sessionTimeoutMs after it.
+    const leaseExpiresAt = deadline + request.sessionTimeoutMs;
+    const held = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
+    const assignment = held.map((partition) => ({ partition, leaseExpiresAt }));
+    let pause = FIRST_PAUSE_MS;
+    for (;;) {
+      const states = (await this.groups.partitions(key, held)).filter((s) => s.holder === request.consumerId);
+      const records = await this.read(topic, states, request.maxRecords);
+      if (records.length > 0 || this.now() >= deadline) return { records, assignment };
+      // Nothing to deliver: wait cheaply until a batch lands at a committed offset or a backoff ends.
+      while (this.now() < deadline) {
+        await this.sleep(Math.min(pause, deadline - this.now()));
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        if (await this.anythingNew(topic, states)) break;
+      }
+    }
+  }
+
+  private async anythingNew(topic: Topic, states: readonly GroupPartition[]): Promise<boolean> {
+    for (const state of states) {
+      if (state.retryAt > 0 && state.retryAt <= this.now()) return true;
+      if (state.committed !== undefined && (await this.log.batchStartsAt(topic, state.partition, state.committed))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Heartbeats and, when the fair share changed, rebalances; returns the partitions held. */
+  private async assign(
+    topic: Topic,
+    key: GroupKey,
+    consumer: string,
+    expiresAt: number,
+    reset: 'earliest' | 'latest',
+  ): Promise<number[]> {
+    let view: GroupView | undefined;
+    for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
+      view = await this.groups.heartbeat(key, consumer, expiresAt);
+      const now = this.now();
+      const plan = planAssignment(view.members, consumer, topic.partitions, now);
+      if (plan.acquire.length === 0 && plan.release.length === 0) return plan.held;
+      const expired = new Map<string, number[]>();
+      for (const { partition, from } of plan.acquire) {
+        if (!from) continue;
+        const remaining = expired.get(from) ?? [...(view.members.get(from)?.held ?? [])];
+        expired.set(from, remaining.filter((p) => p !== partition));
+      }
+      const acquire = await Promise.all(
+        plan.acquire.map(async (a) => ({ ...a, initialOffset: await this.initialOffset(topic, a.partition, reset) })),
+      );
+      const done = await this.groups.reassign(key, {
+        version: view.version,
+        consumer,
+        held: plan.held,
+        acquire,
+        release: plan.release,
+        expired,
+        now,
+      });
+      if (done) return plan.held;
+      await this.sleep(Math.random() * 50 * (attempt + 1));
+    }
+    // Others kept changing the assignment: serve what the last view says we hold.
+    return [...(view?.members.get(consumer)?.held ?? [])].filter((p) => p < topic.partitions);
+  }
+
+  private async initialOffset(topic: Topic, partition: number, reset: 'earliest' | 'latest'): Promise<number> {
+    if (reset === 'latest') return this.log.endOffset(topic, partition, { consistent: true });
+    return (await this.topics.partitionState(topic, partition)).startOffset;
+  }
+
+  /** Reads up to `max` records across the partitions, starting at a random one for fairness. */
+  private async read(topic: Topic, states: readonly GroupPartition[], max: number): Promise<DeliveredRecord[]> {
+    const now = this.now();
+    const ready = states.filter((s) => s.committed !== undefined && s.retryAt <= now);
+    const out: DeliveredRecord[] = [];
+    const start = Math.floor(Math.random() * Math.max(1, ready.length));
+    let bytes = MAX_FETCH_RESPONSE_BYTES;
+    for (let i = 0; i < ready.length && out.length < max && bytes > 0; i++) {
+      const state = ready[(start + i) % ready.length] as GroupPartition;
+      const { startOffset } = await this.topics.partitionState(topic, state.partition);
+      const from = Math.max(state.committed as number, startOffset);
+      const read = await this.log.read(topic, state.partition, from, max - out.length, bytes);
+      for (const record of read.records) {
+        bytes -= Buffer.byteLength(record.key ?? '') + ('json' in record.value ? record.value.json.length : record.value.binary.byteLength);
+        out.push({ ...record, deliveryAttempt: record.offset === state.committed ? state.attempts + 1 : 1 });
+      }
+    }
+    return out;
+  }
+
+  async commit(group: string, topicName: string, consumer: string, offsets: ReadonlyArray<{ partition: number; offset: number }>): Promise<void> {
+    const { topic, key } = await this.key(group, topicName);
+    for (const { partition } of offsets) {
+      if (partition >= topic.partitions) throw new PartitionNotFoundError(topic.name, partition, topic.partitions);
+    }
+    const outcomes = await Promise.all(offsets.map((o) => this.groups.commit(key, o.partition, consumer, o.offset)));
+    const fenced = offsets.filter((_, i) => outcomes[i] === 'not-holder').map((o) => o.partition);
+    if (fenced.length > 0) throw new NotLeaseHolderError(group, consumer, fenced);
+  }
+
+  async nack(request: NackRequest): Promise<{ action: 'retry' | 'dead-lettered'; deliveryAttempt: number }> {
+    const { topic, key } = await this.key(request.group, request.topic);
+    if (request.partition >= topic.partitions) {
+      throw new PartitionNotFoundError(topic.name, request.partition, topic.partitions);
+    }
+    const read = await this.log.read(topic, request.partition, request.offset, 1, MAX_FETCH_RESPONSE_BYTES);
+    const record = read.records[0];
+    if (!record || record.offset !== request.offset) {
+      const end = await this.log.endOffset(topic, request.partition, { consistent: true });
+      const { startOffset } = await this.topics.partitionState(topic, request.partition);
+      throw new OffsetOutOfRangeError(request.offset, startOffset, end);
+    }
+    for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
+      const [state] = await this.groups.partitions(key, [request.partition]);
+      if (!state || state.holder !== request.consumerId) {
+        throw new NotLeaseHolderError(request.group, request.consumerId, [request.partition]);
+      }
+      const committed = state.committed ?? 0;
+      if (request.offset < committed) {
+        throw new InvalidRequestError(`${request.offset} is below the committed offset ${committed}`, 'offset');
+      }
+      const attempts = (request.offset === committed ? state.attempts : 0) + 1;
+      if (attempts >= topic.config.maxDeliveryAttempts) {
+        const done = await this.deadLetters.write(key, state, request.consumerId, record, attempts, request.error);
+        if (done) return { action: 'dead-lettered', deliveryAttempt: attempts };
+      } else {
+        const done = await this.groups.recordFailure(key, state, request.consumerId, {
+          offset: request.offset,
+          attempts,
+          lastError: request.error,
+          retryAt: this.now() + retryBackoffMs(attempts),
+        });
+        if (done) return { action: 'retry', deliveryAttempt: attempts };
+      }
+    }
+    throw new NotLeaseHolderError(request.group, request.consumerId, [request.partition]);
+  }
+
+  async describe(group: string, topicName: string): Promise<{ group: string; topic: string; partitions: GroupPartitionDescription[] }> {
+    const { topic, key } = await this.key(group, topicName);
+    const { view, partitions } = await this.groups.describe(key);
+    if (!view && partitions.length === 0) throw new GroupNotFoundError(group, topic.name);
+    const byPartition = new Map(partitions.map((p) => [p.partition, p]));
+    const now = this.now();
+    const described = await Promise.all(
+      Array.from({ length: topic.partitions }, async (_, partition) => {
+        const state = byPartition.get(partition);
+        const endOffset = await this.log.endOffset(topic, partition);
+        const holder = state?.holder;
+        const expiresAt = holder ? view?.members.get(holder)?.expiresAt : undefined;
+        const live = expiresAt !== undefined && expiresAt > now;
+        const committed = state?.committed;
+        return {
+          partition,
+          committedOffset: committed ?? null,
+          endOffset,
+          lag: committed === undefined ? null : Math.max(0, endOffset - committed),
+          consumerId: live ? (holder as string) : null,
+          leaseExpiresAt: live ? (expiresAt as number) : null,
+        };
+      }),
+    );
+    return { group, topic: topic.name, partitions: described };
+  }
+
+  /** Removes the consumer from the group at once, freeing its partitions. */
+  async leave(group: string, topicName: string, consumer: string): Promise<void> {
+    const { key } = await this.key(group, topicName);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { view } = await this.groups.describe(key);
+      if (!view) throw new GroupNotFoundError(group, topicName);
+      if (!view.members.has(consumer)) return;
+      if (await this.groups.leave(key, consumer, view)) return;
+      await this.sleep(Math.random() * 50 * (attempt + 1));
+    }
+    throw new UnavailableError(`Group '${group}' (it kept changing)`);
+  }
+}

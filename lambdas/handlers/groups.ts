@@ -1,0 +1,56 @@
+/** Lambda: consumer groups — poll, commit, nack, describe, leave. */
+import { createHttpHandler } from '../http/middleware';
+import { presentRecord } from '../http/present';
+import {
+  parseCommit,
+  parseConsumerId,
+  parseGroupName,
+  parseNack,
+  parsePoll,
+  parseTopicQuery,
+} from '../http/group-schemas';
+import { parseJsonBody } from '../http/schemas';
+import { getRuntime } from '../runtime';
+
+export const handler = createHttpHandler({
+  poll: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const body = parsePoll(parseJsonBody(request.body));
+    request.authorizeTopic(body.topic);
+    const result = await getRuntime().groups.poll({ group, ...body });
+    return {
+      statusCode: 200,
+      body: {
+        records: result.records.map((r) => ({ ...presentRecord(r), deliveryAttempt: r.deliveryAttempt })),
+        assignment: result.assignment,
+      },
+    };
+  },
+  commit: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const body = parseCommit(parseJsonBody(request.body));
+    request.authorizeTopic(body.topic);
+    await getRuntime().groups.commit(group, body.topic, body.consumerId, body.offsets);
+    return { statusCode: 200, body: { committed: body.offsets } };
+  },
+  nack: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const body = parseNack(parseJsonBody(request.body));
+    request.authorizeTopic(body.topic);
+    return { statusCode: 200, body: await getRuntime().groups.nack({ group, ...body }) };
+  },
+  describeGroup: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const topic = parseTopicQuery(request.query);
+    request.authorizeTopic(topic);
+    return { statusCode: 200, body: await getRuntime().groups.describe(group, topic) };
+  },
+  leave: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const consumerId = parseConsumerId(request.pathParameters.consumerId);
+    const topic = parseTopicQuery(request.query);
+    request.authorizeTopic(topic);
+    await getRuntime().groups.leave(group, topic, consumerId);
+    return { statusCode: 204 };
+  },
+});

@@ -1,0 +1,127 @@
+/**
+ * DynamoDB access for dead letters (the `deadLetters` table):
+ *
+ *   topic (PK), sk = "{group}#{id}"; id from core/dead-letters.ts deadLetterId
+ *   group, partition, offset, deliveryAttempts, lastError, deadLetteredAt, topicId,
+ *   data (B) the record as a one-record batch blob, or blob (S) its S3 key
+ *
+ * Keys sort by group, then partition and offset, so a group's dead letters
+ * list oldest first per partition.
+ */
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { AtomicPart, DeadLetterPage, DeadLetterStore, StoredDeadLetter } from '../core/ports';
+
+type Item = Record<string, unknown>;
+
+export function deadLetterItem(letter: StoredDeadLetter): Item {
+  return {
+    topic: letter.topic,
+    sk: `${letter.group}#${letter.id}`,
+    id: letter.id,
+    group: letter.group,
+    partition: letter.partition,
+    offset: letter.offset,
+    topicId: letter.topicId,
+    deliveryAttempts: letter.deliveryAttempts,
+    ...(letter.lastError !== undefined ? { lastError: letter.lastError } : {}),
+    deadLetteredAt: letter.deadLetteredAt,
+    ...(letter.blob ? { data: letter.blob } : {}),
+    ...(letter.blobKey ? { blob: letter.blobKey } : {}),
+  };
+}
+
+function fromItem(item: Item): StoredDeadLetter {
+  return {
+    topic: String(item.topic),
+    id: String(item.id),
+    group: String(item.group),
+    partition: Number(item.partition),
+    offset: Number(item.offset),
+    topicId: String(item.topicId),
+    deliveryAttempts: Number(item.deliveryAttempts),
+    lastError: typeof item.lastError === 'string' ? item.lastError : undefined,
+    deadLetteredAt: Number(item.deadLetteredAt),
+    ...(item.data instanceof Uint8Array ? { blob: item.data } : {}),
+    ...(typeof item.blob === 'string' ? { blobKey: item.blob } : {}),
+  };
+}
+
+function encodeCursor(key: Item | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify({ sk: key.sk }), 'utf8').toString('base64url') : undefined;
+}
+
+/** Decodes a list cursor; undefined when it is not one of ours. */
+export function decodeCursor(topic: string, cursor: string): Item | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk?: unknown };
+    return typeof parsed.sk === 'string' ? { topic, sk: parsed.sk } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class DynamoDeadLetterStore implements DeadLetterStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(topic: string, group: string | undefined, limit: number, cursor: string | undefined): Promise<DeadLetterPage> {
+    const out = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: group ? '#topic = :topic AND begins_with(#sk, :group)' : '#topic = :topic',
+        ExpressionAttributeNames: { '#topic': 'topic', ...(group ? { '#sk': 'sk' } : {}) },
+        ExpressionAttributeValues: { ':topic': topic, ...(group ? { ':group': `${group}#` } : {}) },
+        Limit: limit,
+        ExclusiveStartKey: cursor ? decodeCursor(topic, cursor) : undefined,
+      }),
+    );
+    return { deadLetters: (out.Items ?? []).map(fromItem), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async select(topic: string, group: string, ids: readonly string[] | undefined, limit: number): Promise<StoredDeadLetter[]> {
+    if (ids === undefined) return (await this.list(topic, group, limit, undefined)).deadLetters;
+    const found: StoredDeadLetter[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Item[] = unique.slice(i, i + 100).map((id) => ({ topic, sk: `${group}#${id}` }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        const out = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        found.push(...(out.Responses?.[this.tableName] ?? []).map(fromItem));
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+        if (keys.length > 0) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
+      }
+    }
+    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async delete(topic: string, group: string, id: string): Promise<StoredDeadLetter | undefined> {
+    const out = await this.documents.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { topic, sk: `${group}#${id}` }, ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes ? fromItem(out.Attributes) : undefined;
+  }
+
+  removalPart(topic: string, group: string, id: string): AtomicPart {
+    return {
+      store: 'deadLetters',
+      id,
+      request: {
+        Delete: {
+          TableName: this.tableName,
+          Key: { topic, sk: `${group}#${id}` },
+          ConditionExpression: 'attribute_exists(#sk)',
+          ExpressionAttributeNames: { '#sk': 'sk' },
+        },
+      },
+    };
+  }
+}

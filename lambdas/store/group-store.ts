@@ -1,0 +1,328 @@
+/**
+ * DynamoDB access for consumer groups (the `groups` table). Per (group, topic):
+ *
+ *   gt = "{group}#{topic}", sk = "members#{topicId}"
+ *       version (N)        bumped by every change of assignment
+ *       "m:{consumer}" (N) session expiry of each member (its heartbeat)
+ *       "h:{consumer}" (L) partitions the member holds
+ *   gt = "{group}#{topic}", sk = "p#{topicId}#{NNNNN}"
+ *       committed, holder, epoch, attempts, lastError, retryAt
+ *
+ * One heartbeat write returns the whole member view, so a poll learns who is
+ * live and who holds what without reading every partition. Assignment
+ * changes are transactions conditional on `version`; the partition items
+ * carry the holder for fencing commits.
+ */
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { MemberState } from '../core/assignment';
+import type {
+  AssignmentChange,
+  CommitOutcome,
+  GroupKey,
+  GroupPartition,
+  GroupStore,
+  GroupView,
+  StoredDeadLetter,
+} from '../core/ports';
+import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
+import { deadLetterItem } from './dead-letter-store';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+const pk = (key: GroupKey) => `${key.group}#${key.topic}`;
+const membersSk = (key: GroupKey) => `members#${key.topicId}`;
+const partitionPrefix = (key: GroupKey) => `p#${key.topicId}#`;
+const partitionSk = (key: GroupKey, partition: number) => `${partitionPrefix(key)}${String(partition).padStart(5, '0')}`;
+
+function toView(item: Item | undefined): GroupView {
+  const members = new Map<string, { expiresAt: number; held: number[] }>();
+  const member = (id: string) => {
+    let m = members.get(id);
+    if (!m) members.set(id, (m = { expiresAt: 0, held: [] }));
+    return m;
+  };
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith('m:')) member(name.slice(2)).expiresAt = Number(value);
+    else if (name.startsWith('h:')) member(name.slice(2)).held = (value as unknown[]).map(Number);
+  }
+  return { version: Number(item?.version ?? 0), members: members as ReadonlyMap<string, MemberState> };
+}
+
+function toPartition(partition: number, item: Item | undefined): GroupPartition {
+  return {
+    partition,
+    committed: item?.committed === undefined ? undefined : Number(item.committed),
+    holder: typeof item?.holder === 'string' ? item.holder : undefined,
+    epoch: Number(item?.epoch ?? 0),
+    attempts: Number(item?.attempts ?? 0),
+    lastError: typeof item?.lastError === 'string' ? item.lastError : undefined,
+    retryAt: Number(item?.retryAt ?? 0),
+  };
+}
+
+export class DynamoGroupStore implements GroupStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly deadLettersTable: string,
+  ) {}
+
+  async heartbeat(key: GroupKey, consumer: string, expiresAt: number): Promise<GroupView> {
+    const out = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: membersSk(key) },
+        UpdateExpression: 'SET #m = :expires, #v = if_not_exists(#v, :zero)',
+        ExpressionAttributeNames: { '#m': `m:${consumer}`, '#v': 'version' },
+        ExpressionAttributeValues: { ':expires': expiresAt, ':zero': 0 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toView(out.Attributes);
+  }
+
+  async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {
+    const names: Record<string, string> = { '#v': 'version', '#hme': `h:${change.consumer}` };
+    const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':held': [...change.held], ':now': change.now };
+    const conditions = ['#v = :v'];
+    const sets = ['#v = #v + :one', '#hme = :held'];
+    const removes: string[] = [];
+    [...change.expired].forEach(([member, remaining], i) => {
+      names[`#m${i}`] = `m:${member}`;
+      names[`#h${i}`] = `h:${member}`;
+      conditions.push(`#m${i} < :now`);
+      if (remaining.length > 0) {
+        values[`:h${i}`] = [...remaining];
+        sets.push(`#h${i} = :h${i}`);
+      } else {
+        removes.push(`#h${i}`, `#m${i}`);
+      }
+    });
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: membersSk(key) },
+          ConditionExpression: conditions.join(' AND '),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+    for (const { partition, from, initialOffset } of change.acquire) {
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, partition) },
+          ConditionExpression: from
+            ? 'attribute_not_exists(#holder) OR #holder IN (:me, :from)'
+            : 'attribute_not_exists(#holder) OR #holder = :me',
+          UpdateExpression:
+            'SET #holder = :me, #epoch = if_not_exists(#epoch, :zero) + :one, #committed = if_not_exists(#committed, :initial), #attempts = if_not_exists(#attempts, :zero), #retryAt = if_not_exists(#retryAt, :zero)',
+          ExpressionAttributeNames: {
+            '#holder': 'holder',
+            '#epoch': 'epoch',
+            '#committed': 'committed',
+            '#attempts': 'attempts',
+            '#retryAt': 'retryAt',
+          },
+          ExpressionAttributeValues: {
+            ':me': change.consumer,
+            ':zero': 0,
+            ':one': 1,
+            ':initial': initialOffset,
+            ...(from ? { ':from': from } : {}),
+          },
+        },
+      });
+    }
+    for (const partition of change.release) items.push(this.releaseItem(key, partition, change.consumer));
+    return this.transact(items);
+  }
+
+  async leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean> {
+    const held = view.members.get(consumer)?.held ?? [];
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: membersSk(key) },
+          ConditionExpression: '#v = :v',
+          UpdateExpression: 'SET #v = #v + :one REMOVE #m, #h',
+          ExpressionAttributeNames: { '#v': 'version', '#m': `m:${consumer}`, '#h': `h:${consumer}` },
+          ExpressionAttributeValues: { ':v': view.version, ':one': 1 },
+        },
+      },
+      ...held.map((partition) => this.releaseItem(key, partition, consumer)),
+    ];
+    return this.transact(items);
+  }
+
+  private releaseItem(key: GroupKey, partition: number, consumer: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: partitionSk(key, partition) },
+        ConditionExpression: '#holder = :me',
+        UpdateExpression: 'REMOVE #holder',
+        ExpressionAttributeNames: { '#holder': 'holder' },
+        ExpressionAttributeValues: { ':me': consumer },
+      },
+    };
+  }
+
+  private async transact(items: TransactItem[]): Promise<boolean> {
+    try {
+      await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (isTransactionConflict(error) || cancellationReasons(error)) return false;
+      throw error;
+    }
+  }
+
+  async partitions(key: GroupKey, partitions: readonly number[]): Promise<GroupPartition[]> {
+    const found = new Map<string, Item>();
+    for (let i = 0; i < partitions.length; i += 100) {
+      let keys: Item[] = partitions.slice(i, i + 100).map((p) => ({ gt: pk(key), sk: partitionSk(key, p) }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        const out = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+        if (keys.length > 0) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
+      }
+    }
+    return partitions.map((p) => toPartition(p, found.get(partitionSk(key, p))));
+  }
+
+  async describe(key: GroupKey): Promise<{ view: GroupView | undefined; partitions: GroupPartition[] }> {
+    const group = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { gt: pk(key), sk: membersSk(key) }, ConsistentRead: true }),
+    );
+    const partitions: GroupPartition[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#gt = :gt AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#gt': 'gt', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':gt': pk(key), ':prefix': partitionPrefix(key) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        partitions.push(toPartition(Number(String(item.sk).slice(partitionPrefix(key).length)), item));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { view: group.Item ? toView(group.Item) : undefined, partitions };
+  }
+
+  async commit(key: GroupKey, partition: number, consumer: string, offset: number): Promise<CommitOutcome> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, partition) },
+          ConditionExpression: '#holder = :me AND (attribute_not_exists(#committed) OR #committed < :offset)',
+          UpdateExpression: 'SET #committed = :offset, #attempts = :zero, #retryAt = :zero REMOVE #lastError',
+          ExpressionAttributeNames: {
+            '#holder': 'holder',
+            '#committed': 'committed',
+            '#attempts': 'attempts',
+            '#retryAt': 'retryAt',
+            '#lastError': 'lastError',
+          },
+          ExpressionAttributeValues: { ':me': consumer, ':offset': offset, ':zero': 0 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'committed';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return error.Item?.holder?.S === consumer ? 'unchanged' : 'not-holder';
+    }
+  }
+
+  private failureCondition(expected: GroupPartition) {
+    return {
+      ConditionExpression: '#holder = :me AND #epoch = :epoch AND #committed = :committed AND #attempts = :attempts',
+      names: { '#holder': 'holder', '#epoch': 'epoch', '#committed': 'committed', '#attempts': 'attempts' },
+      values: {
+        ':epoch': expected.epoch,
+        ':committed': expected.committed ?? 0,
+        ':attempts': expected.attempts,
+      },
+    };
+  }
+
+  async recordFailure(
+    key: GroupKey,
+    expected: GroupPartition,
+    consumer: string,
+    update: { offset: number; attempts: number; lastError: string | undefined; retryAt: number },
+  ): Promise<boolean> {
+    const condition = this.failureCondition(expected);
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
+          ConditionExpression: condition.ConditionExpression,
+          UpdateExpression: 'SET #committed = :offset, #attempts = :newAttempts, #retryAt = :retryAt, #lastError = :error',
+          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError' },
+          ExpressionAttributeValues: {
+            ...condition.values,
+            ':me': consumer,
+            ':offset': update.offset,
+            ':newAttempts': update.attempts,
+            ':retryAt': update.retryAt,
+            ':error': update.lastError ?? '',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean> {
+    const condition = this.failureCondition(expected);
+    return this.transact([
+      {
+        Put: {
+          TableName: this.deadLettersTable,
+          Item: deadLetterItem(letter),
+          ConditionExpression: 'attribute_not_exists(#sk)',
+          ExpressionAttributeNames: { '#sk': 'sk' },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
+          ConditionExpression: condition.ConditionExpression,
+          UpdateExpression: 'SET #committed = :next, #attempts = :zero, #retryAt = :zero REMOVE #lastError',
+          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError' },
+          ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':next': letter.offset + 1, ':zero': 0 },
+        },
+      },
+    ]);
+  }
+}
