@@ -92,7 +92,8 @@ export class DynamoGroupStore implements GroupStore {
 
   async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {
     const names: Record<string, string> = { '#v': 'version', '#hme': `h:${change.consumer}` };
-    const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':held': [...change.held], ':now': change.now };
+    const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':held': [...change.held] };
+    if (change.expired.size > 0) values[':now'] = change.now;
     const conditions = ['#v = :v'];
     const sets = ['#v = #v + :one', '#hme = :held'];
     const removes: string[] = [];
