@@ -67,6 +67,8 @@ export function retryBackoffMs(attempts: number): number {
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 1000;
 const REASSIGN_ATTEMPTS = 3;
+/** How long an expired member that holds nothing stays in the group's member view. */
+const FORGET_AFTER_MS = 10 * 60 * 1000;
 
 export class GroupService {
   constructor(
@@ -126,6 +128,7 @@ export class GroupService {
     for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
       view = await this.groups.heartbeat(key, consumer, expiresAt);
       const now = this.now();
+      await this.forgetLongGone(key, view, now);
       const plan = planAssignment(view.members, consumer, topic.partitions, now);
       if (plan.acquire.length === 0 && plan.release.length === 0) return plan.held;
       const expired = new Map<string, number[]>();
@@ -151,6 +154,15 @@ export class GroupService {
     }
     // Others kept changing the assignment: serve what the last view says we hold.
     return [...(view?.members.get(consumer)?.held ?? [])].filter((p) => p < topic.partitions);
+  }
+
+  /** Members silent for FORGET_AFTER_MS and holding nothing are dropped from the view (at most 20 per poll). */
+  private async forgetLongGone(key: GroupKey, view: GroupView, now: number): Promise<void> {
+    const gone = new Map<string, number>();
+    for (const [id, member] of view.members) {
+      if (member.held.length === 0 && member.expiresAt < now - FORGET_AFTER_MS && gone.size < 20) gone.set(id, member.expiresAt);
+    }
+    if (gone.size > 0) await this.groups.forget(key, gone);
   }
 
   private async initialOffset(topic: Topic, partition: number, reset: 'earliest' | 'latest'): Promise<number> {

@@ -160,6 +160,11 @@ export interface GroupStore {
   heartbeat(key: GroupKey, consumer: string, expiresAt: number): Promise<GroupView>;
   /** Applies an assignment change if the view's version is still current; false otherwise. */
   reassign(key: GroupKey, change: AssignmentChange): Promise<boolean>;
+  /**
+   * Drops members that expired long ago and hold nothing, if each is still as
+   * seen (`expiresAt` unchanged), so the member view does not grow forever.
+   */
+  forget(key: GroupKey, members: ReadonlyMap<string, number>): Promise<void>;
   /** Removes the consumer and frees its partitions; false on a concurrent change. */
   leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean>;
   /** Consistent reads of some partitions' states. */

@@ -151,6 +151,35 @@ export class DynamoGroupStore implements GroupStore {
     return this.transact(items);
   }
 
+  async forget(key: GroupKey, members: ReadonlyMap<string, number>): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions: string[] = [];
+    const removes: string[] = [];
+    [...members].forEach(([member, expiresAt], i) => {
+      names[`#m${i}`] = `m:${member}`;
+      names[`#h${i}`] = `h:${member}`;
+      values[`:e${i}`] = expiresAt;
+      conditions.push(`#m${i} = :e${i}`);
+      removes.push(`#m${i}`, `#h${i}`);
+    });
+    if (removes.length === 0) return;
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: membersSk(key) },
+          ConditionExpression: conditions.join(' AND '),
+          UpdateExpression: `REMOVE ${removes.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean> {
     const held = view.members.get(consumer)?.held ?? [];
     const items: TransactItem[] = [

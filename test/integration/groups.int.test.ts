@@ -126,6 +126,17 @@ describe('GroupService', () => {
     await expect(admin.groups.commit('m', 'monotonic', 'stranger', [{ partition: 0, offset: 100 }])).rejects.toBeInstanceOf(NotLeaseHolderError);
   });
 
+  it('drops members that went silent long ago and hold nothing, so the member view stays small', async () => {
+    await admin.topics.create({ name: 'churn', partitions: 1 });
+    const topic = await admin.topics.get('churn');
+    const key = { group: 'ch', topic: 'churn', topicId: topic.topicId };
+    for (const id of ['gone-1', 'gone-2']) await admin.groupStore.heartbeat(key, id, 1_000);
+    await admin.groupStore.heartbeat(key, 'recent', Date.now() - 1000);
+    await poll(admin, 'ch', 'churn', 'live');
+    const { view } = await admin.groupStore.describe(key);
+    expect([...view!.members.keys()].sort()).toEqual(['live', 'recent']);
+  });
+
   it('frees a consumer’s partitions at once when it leaves', async () => {
     await admin.topics.create({ name: 'leaving', partitions: 2 });
     expect((await poll(admin, 'l', 'leaving', 'first')).assignment).toHaveLength(2);

@@ -69,6 +69,8 @@ export interface Engine {
   logFaults: FaultSwitch;
   /** Faults on the group store (deadLetter, recordFailure, commit, …). */
   groupFaults: FaultSwitch;
+  /** The group store itself, for looking at the member view. */
+  groupStore: GroupStore;
 }
 
 /** One "container": its own caches, on the shared tables of `config`. */
@@ -88,5 +90,5 @@ export function buildEngine(config: Config): Engine {
     new DynamoDeadLetterStore(clients.documents, config.tables.deadLetters as string),
     blobs,
   );
-  return { topics, producer: new ProduceService(topics, log), log, groups, deadLetters, logFaults, groupFaults };
+  return { topics, producer: new ProduceService(topics, log), log, groups, deadLetters, logFaults, groupFaults, groupStore: realGroups };
 }
