@@ -55,10 +55,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-async function importHandler(name: string): Promise<(...args: never[]) => Promise<unknown>> {
-  const specifier = `../lambdas/handlers/${name}`;
-  const mod = (await import(specifier)) as { handler?: unknown };
-  if (typeof mod.handler !== 'function') throw new Error(`lambdas/handlers/${name} does not export a handler function`);
+/** Loads a function's handler from the entry file the route table names (the file CDK bundles). */
+async function importHandler(name: HandlerName | 'authorizer'): Promise<(...args: never[]) => Promise<unknown>> {
+  const entry = FUNCTIONS[name].entry.replace(/\.ts$/, '');
+  const mod = (await import(`../${entry}`)) as { handler?: unknown };
+  if (typeof mod.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
   return mod.handler as (...args: never[]) => Promise<unknown>;
 }
 
@@ -207,7 +208,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
 
     const event = proxyEvent(info, found.route, found.pathParameters, authorizer);
     // No check of the Lambda event size here: API.md admits produce bodies up to 6 MB, and
-    // docs/DEPLOYING.md explains the smaller effective limit of Lambda's 6 MB invocation payload.
+    // docs/ARCHITECTURE.md ("Known limits") explains Lambda's 6 MB invocation payload.
     const name = found.route.handler;
     const spec = FUNCTIONS[name];
     const handler = await loadHandler(name);

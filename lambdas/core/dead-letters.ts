@@ -90,8 +90,8 @@ export class DeadLetterService {
   }
 
   async list(topic: string, group: string | undefined, limit: number, cursor: string | undefined) {
-    await this.topics.get(topic);
-    const page = await this.store.list(topic, group, limit, cursor);
+    const { topicId } = await this.topics.get(topic);
+    const page = await this.store.list(topic, topicId, group, limit, cursor);
     return { deadLetters: await this.decode(page.deadLetters), cursor: page.cursor };
   }
 
@@ -104,11 +104,11 @@ export class DeadLetterService {
 
   /** Appends the dead letters (the listed ids, or all of the group's) to `targetTopic` and removes them. */
   async redrive(topic: string, group: string, ids: readonly string[] | undefined, targetTopic: string | undefined): Promise<number> {
-    await this.topics.get(topic);
+    const { topicId } = await this.topics.get(topic);
     const target = await this.topics.get(targetTopic ?? topic);
     let redriven = 0;
     for (;;) {
-      const letters = await this.store.select(topic, group, ids, REDRIVE_PAGE);
+      const letters = await this.store.select(topic, topicId, group, ids, REDRIVE_PAGE);
       if (letters.length === 0) return redriven;
       const views = await this.decode(letters);
       const records = views.map((letter) => this.redriveRecord(topic, letter));

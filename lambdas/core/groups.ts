@@ -19,7 +19,7 @@ import { MAX_FETCH_RESPONSE_BYTES } from './limits';
 import type { PartitionLog } from './log';
 import type { GroupKey, GroupPartition, GroupStore, GroupView } from './ports';
 import type { TopicService } from './topics';
-import type { PositionedRecord, Topic } from './types';
+import { wireSize, type PositionedRecord, type Topic } from './types';
 import type { DeadLetterWriter } from './dead-letters';
 
 export interface PollRequest {
@@ -88,19 +88,23 @@ export class GroupService {
   async poll(request: PollRequest): Promise<PollResult> {
     const { topic, key } = await this.key(request.group, request.topic);
     const deadline = this.now() + request.waitMs;
-    // The session covers this poll's own wait, then sessionTimeoutMs after it.
-    const leaseExpiresAt = deadline + request.sessionTimeoutMs;
+    let leaseExpiresAt = this.now() + request.sessionTimeoutMs;
     const held = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
-    const assignment = held.map((partition) => ({ partition, leaseExpiresAt }));
+    const assignment = () => held.map((partition) => ({ partition, leaseExpiresAt }));
     let pause = FIRST_PAUSE_MS;
     for (;;) {
       const states = (await this.groups.partitions(key, held)).filter((s) => s.holder === request.consumerId);
       const records = await this.read(topic, states, request.maxRecords);
-      if (records.length > 0 || this.now() >= deadline) return { records, assignment };
+      if (records.length > 0 || this.now() >= deadline) return { records, assignment: assignment() };
       // Nothing to deliver: wait cheaply until a batch lands at a committed offset or a backoff ends.
       while (this.now() < deadline) {
         await this.sleep(Math.min(pause, deadline - this.now()));
         pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        // A long wait keeps the session alive: renew it once half of it has passed.
+        if (this.now() > leaseExpiresAt - request.sessionTimeoutMs / 2) {
+          leaseExpiresAt = this.now() + request.sessionTimeoutMs;
+          await this.groups.heartbeat(key, request.consumerId, leaseExpiresAt);
+        }
         if (await this.anythingNew(topic, states)) break;
       }
     }
@@ -183,21 +187,36 @@ export class GroupService {
       const from = Math.max(state.committed as number, startOffset);
       const read = await this.log.read(topic, state.partition, from, max - out.length, bytes);
       for (const record of read.records) {
-        bytes -= Buffer.byteLength(record.key ?? '') + ('json' in record.value ? record.value.json.length : record.value.binary.byteLength);
+        const size = wireSize(record);
+        if (out.length > 0 && size > bytes) return out;
+        bytes -= size;
         out.push({ ...record, deliveryAttempt: record.offset === state.committed ? state.attempts + 1 : 1 });
       }
     }
     return out;
   }
 
-  async commit(group: string, topicName: string, consumer: string, offsets: ReadonlyArray<{ partition: number; offset: number }>): Promise<void> {
+  /**
+   * Commits offsets (each the next offset to read). Returns, per partition,
+   * the offset now committed: a lower offset than the stored one leaves it.
+   */
+  async commit(
+    group: string,
+    topicName: string,
+    consumer: string,
+    offsets: ReadonlyArray<{ partition: number; offset: number }>,
+  ): Promise<Array<{ partition: number; committedOffset: number }>> {
     const { topic, key } = await this.key(group, topicName);
     for (const { partition } of offsets) {
       if (partition >= topic.partitions) throw new PartitionNotFoundError(topic.name, partition, topic.partitions);
     }
     const outcomes = await Promise.all(offsets.map((o) => this.groups.commit(key, o.partition, consumer, o.offset)));
-    const fenced = offsets.filter((_, i) => outcomes[i] === 'not-holder').map((o) => o.partition);
+    const fenced = offsets.filter((_, i) => outcomes[i]?.outcome === 'not-holder').map((o) => o.partition);
     if (fenced.length > 0) throw new NotLeaseHolderError(group, consumer, fenced);
+    return offsets.map((o, i) => {
+      const outcome = outcomes[i];
+      return { partition: o.partition, committedOffset: outcome && 'committedOffset' in outcome ? outcome.committedOffset : o.offset };
+    });
   }
 
   async nack(request: NackRequest): Promise<{ action: 'retry' | 'dead-lettered'; deliveryAttempt: number }> {

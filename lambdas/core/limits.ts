@@ -18,9 +18,10 @@ export const DEFAULT_FETCH_LIMIT = 100;
 export const MAX_FETCH_LIMIT = 1000;
 export const MAX_WAIT_MS = 20_000;
 /**
- * A fetch response stops adding records once it holds this many bytes of
- * record payload (it always carries at least one record): Lambda's
- * synchronous response limit is 6 MB, and base64 grows binary values by 4/3.
+ * A fetch or poll response stops adding records once they would take this
+ * many bytes in the Lambda response (it always carries at least one record):
+ * Lambda's synchronous response limit is 6 MB, the body travels as an escaped
+ * JSON string inside it, and base64 grows binary values by 4/3. See `wireSize`.
  */
 export const MAX_FETCH_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -36,7 +37,7 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * Life of a cached partition head in a Lambda container. It must stay far
- * below LOG_ITEM_MIN_DELETE_AGE_MS: see docs/DESIGN-NOTES.md, "Why the head
+ * below LOG_ITEM_MIN_DELETE_AGE_MS: see docs/ARCHITECTURE.md, "Appending: offsets by conditional write" (why the head
  * cache is safe".
  */
 export const HEAD_CACHE_TTL_MS = 5_000;

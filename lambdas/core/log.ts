@@ -24,7 +24,7 @@ export class AtomicPartsFailedError extends Error {
   }
 }
 import { decodeBatch, encodeBatch } from './record-batch';
-import { recordSize, type LogRecord, type PositionedRecord, type Topic } from './types';
+import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from './types';
 
 /** The log item collection of one partition of one topic incarnation. */
 export function streamKey(topic: Pick<Topic, 'name' | 'topicId'>, partition: number): string {
@@ -220,7 +220,7 @@ export class PartitionLog {
         const offset = item.offset + j;
         if (offset < from) continue;
         const record = records[j] as LogRecord;
-        const size = recordSize(record);
+        const size = wireSize(record);
         if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) return out;
         bytes += size;
         out.push({ ...record, partition, offset });

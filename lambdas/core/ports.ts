@@ -133,7 +133,9 @@ export interface GroupKey {
   readonly topicId: string;
 }
 
-export type CommitOutcome = 'committed' | 'unchanged' | 'not-holder';
+export type CommitOutcome =
+  | { readonly outcome: 'committed' | 'unchanged'; readonly committedOffset: number }
+  | { readonly outcome: 'not-holder' };
 
 /** A dead letter as stored: the failed record and why it failed. */
 export interface DeadLetter {
@@ -198,9 +200,10 @@ export interface DeadLetterPage {
 }
 
 export interface DeadLetterStore {
-  list(topic: string, group: string | undefined, limit: number, cursor: string | undefined): Promise<DeadLetterPage>;
+  /** Dead letters of this topic incarnation (`topicId`), optionally of one group, a page at a time. */
+  list(topic: string, topicId: string, group: string | undefined, limit: number, cursor: string | undefined): Promise<DeadLetterPage>;
   /** The group's dead letters with these ids (all of the group's when `ids` is undefined), oldest first. */
-  select(topic: string, group: string, ids: readonly string[] | undefined, limit: number): Promise<StoredDeadLetter[]>;
+  select(topic: string, topicId: string, group: string, ids: readonly string[] | undefined, limit: number): Promise<StoredDeadLetter[]>;
   /** Deletes one dead letter; returns it, or undefined when there was none. */
   delete(topic: string, group: string, id: string): Promise<StoredDeadLetter | undefined>;
   /** The part of an atomic append that removes a dead letter (fails if it is already gone). */

@@ -56,3 +56,28 @@ export function recordSize(record: LogRecord): number {
   }
   return size;
 }
+
+/** Bytes of `text` once embedded in a JSON body that itself travels as an escaped JSON string. */
+function escapedSize(text: string): number {
+  let extra = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A quote or backslash is escaped once in the body and once more in the Lambda result.
+    if (c === 0x22 || c === 0x5c) extra += 3;
+    else if (c < 0x20) extra += 11;
+  }
+  return Buffer.byteLength(text, 'utf8') + extra;
+}
+
+/**
+ * An upper estimate of the bytes a record takes in a Lambda proxy response
+ * (JSON body inside a JSON string), used to keep fetch and poll responses
+ * under Lambda's 6 MB limit whatever the records contain.
+ */
+export function wireSize(record: LogRecord): number {
+  let size = 200; // field names, offsets, timestamp and punctuation
+  if (record.key !== undefined) size += escapedSize(record.key);
+  size += 'json' in record.value ? escapedSize(record.value.json) : Math.ceil(record.value.binary.byteLength / 3) * 4;
+  for (const [name, value] of Object.entries(record.headers)) size += escapedSize(name) + escapedSize(value) + 12;
+  return size;
+}

@@ -30,8 +30,9 @@ export const handler = createHttpHandler({
     const group = parseGroupName(request.pathParameters.group);
     const body = parseCommit(parseJsonBody(request.body));
     request.authorizeTopic(body.topic);
-    await getRuntime().groups.commit(group, body.topic, body.consumerId, body.offsets);
-    return { statusCode: 200, body: { committed: body.offsets } };
+    const committed = await getRuntime().groups.commit(group, body.topic, body.consumerId, body.offsets);
+    // Per partition, the offset now committed (a lower offset than the stored one leaves it).
+    return { statusCode: 200, body: { offsets: committed } };
   },
   nack: async (request) => {
     const group = parseGroupName(request.pathParameters.group);

@@ -14,7 +14,8 @@ export const handler = createHttpHandler({
     if (size > MAX_PRODUCE_REQUEST_BYTES) {
       throw new PayloadTooLargeError(`A produce request is at most ${MAX_PRODUCE_REQUEST_BYTES} bytes; got ${size}.`);
     }
-    const records = parseProduce(parseJsonBody(request.body));
+    const body = parseJsonBody(request.body);
+    const records = parseProduce(body);
     const runtime = getRuntime();
     const idempotencyKey = request.headers['idempotency-key'];
     if (idempotencyKey === undefined) {
@@ -24,7 +25,8 @@ export const handler = createHttpHandler({
       throw new InvalidRequestError('must be 1 to 255 printable ASCII characters', 'Idempotency-Key');
     }
     const result = await runtime.idempotent(
-      { topic, idempotencyKey, fingerprint: request.body ?? '', run: () => runtime.producer.produce(topic, records) },
+      // The fingerprint ignores formatting: the same records with other white space are the same request.
+      { topic, idempotencyKey, fingerprint: JSON.stringify(body), run: () => runtime.producer.produce(topic, records) },
       request.context,
     );
     return { statusCode: 200, body: result };

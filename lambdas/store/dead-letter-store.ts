@@ -71,13 +71,21 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     private readonly tableName: string,
   ) {}
 
-  async list(topic: string, group: string | undefined, limit: number, cursor: string | undefined): Promise<DeadLetterPage> {
+  async list(
+    topic: string,
+    topicId: string,
+    group: string | undefined,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<DeadLetterPage> {
     const out = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: group ? '#topic = :topic AND begins_with(#sk, :group)' : '#topic = :topic',
-        ExpressionAttributeNames: { '#topic': 'topic', ...(group ? { '#sk': 'sk' } : {}) },
-        ExpressionAttributeValues: { ':topic': topic, ...(group ? { ':group': `${group}#` } : {}) },
+        // Dead letters of an earlier topic of the same name are not this topic's.
+        FilterExpression: '#topicId = :topicId',
+        ExpressionAttributeNames: { '#topic': 'topic', '#topicId': 'topicId', ...(group ? { '#sk': 'sk' } : {}) },
+        ExpressionAttributeValues: { ':topic': topic, ':topicId': topicId, ...(group ? { ':group': `${group}#` } : {}) },
         Limit: limit,
         ExclusiveStartKey: cursor ? decodeCursor(topic, cursor) : undefined,
       }),
@@ -85,8 +93,23 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     return { deadLetters: (out.Items ?? []).map(fromItem), cursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
-  async select(topic: string, group: string, ids: readonly string[] | undefined, limit: number): Promise<StoredDeadLetter[]> {
-    if (ids === undefined) return (await this.list(topic, group, limit, undefined)).deadLetters;
+  async select(
+    topic: string,
+    topicId: string,
+    group: string,
+    ids: readonly string[] | undefined,
+    limit: number,
+  ): Promise<StoredDeadLetter[]> {
+    if (ids === undefined) {
+      const found: StoredDeadLetter[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.list(topic, topicId, group, limit, cursor);
+        found.push(...page.deadLetters);
+        cursor = page.cursor;
+      } while (cursor && found.length < limit);
+      return found;
+    }
     const found: StoredDeadLetter[] = [];
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
@@ -100,7 +123,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
         if (keys.length > 0) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
       }
     }
-    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return found.filter((l) => l.topicId === topicId).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async delete(topic: string, group: string, id: string): Promise<StoredDeadLetter | undefined> {

@@ -281,10 +281,11 @@ export class DynamoGroupStore implements GroupStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'committed';
+      return { outcome: 'committed', committedOffset: offset };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return error.Item?.holder?.S === consumer ? 'unchanged' : 'not-holder';
+      if (error.Item?.holder?.S !== consumer) return { outcome: 'not-holder' };
+      return { outcome: 'unchanged', committedOffset: Number(error.Item?.committed?.N ?? offset) };
     }
   }
 

@@ -67,6 +67,12 @@ describe('Produce API', () => {
     const offset = first.body.results[0].offset;
     const read = await fetchRecords(2, `offset=${offset}`);
     expect(read.body.records.map((r: { value: unknown }) => r.value)).toEqual(['once']);
+    // The same records formatted differently are the same request.
+    const spaced = await target.client.request('POST', `/v1/topics/${topic}/records`, {
+      rawBody: `{ "records" : [ { "value" : "once" , "partition" : 2 } ] }`,
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(spaced.body).toEqual(first.body);
     const reused = expectError(await produce([{ value: 'different', partition: 2 }], { 'Idempotency-Key': key }), 422, 'IDEMPOTENCY_KEY_REUSED');
     expect(reused.body.error.message).toMatch(/Idempotency-Key/);
   });

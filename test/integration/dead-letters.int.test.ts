@@ -93,6 +93,17 @@ describe('redrive', () => {
   );
 });
 
+describe('topic incarnations', () => {
+  it('does not show or redrive the dead letters of a deleted topic in a new topic of the same name', async () => {
+    await deadLettered('reborn', 'g', 2);
+    await admin.topics.delete('reborn');
+    await admin.topics.create({ name: 'reborn', partitions: 1 });
+    const fresh = buildEngine(tables.config);
+    expect((await fresh.deadLetters.list('reborn', 'g', 10, undefined)).deadLetters).toEqual([]);
+    expect(await fresh.deadLetters.redrive('reborn', 'g', undefined, undefined)).toBe(0);
+  });
+});
+
 describe('nack to the dead-letter table under failures', () => {
   it.each(['before', 'after'] as const)(
     'keeps the record exactly once (in the log or in the DLQ) when the DLQ transaction fails %s it runs',

@@ -64,6 +64,24 @@ describe('capacity header', () => {
   });
 });
 
+describe('response size', () => {
+  // Reproduction: five records of 300,000 empty strings each (~0.9 MB of JSON, but twice
+  // that once the body is escaped into the Lambda result) made every fetch exceed Lambda's
+  // 6 MB response limit, because the budget counted raw bytes.
+  it('keeps a fetch of quote-heavy records under Lambda’s 6 MB response limit', async () => {
+    await admin.post('/v1/topics', { name: 'quotes', partitions: 1 });
+    const value = Array.from({ length: 300_000 }, () => '');
+    for (let i = 0; i < 5; i++) {
+      expect((await admin.post('/v1/topics/quotes/records', { records: [{ value }] })).status).toBe(200);
+    }
+    const response = await admin.get('/v1/topics/quotes/partitions/0/records?offset=0&limit=10');
+    expect(response.status).toBe(200);
+    expect(response.body.records.length).toBeGreaterThanOrEqual(1);
+    expect(response.body.records.length).toBeLessThan(5);
+    expect(response.body.nextOffset).toBe(response.body.records.length);
+  });
+});
+
 describe('a store that does not answer', () => {
   it('answers 503 UNAVAILABLE with Retry-After, safe to retry, and no stack trace', async () => {
     const saved = { ...process.env };
