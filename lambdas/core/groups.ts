@@ -240,6 +240,12 @@ export class GroupService {
       if (request.offset < committed) {
         throw new InvalidRequestError(`${request.offset} is below the committed offset ${committed}`, 'offset');
       }
+      if (request.offset > committed && state.attempts > 0) {
+        // An earlier record of this partition failed and awaits redelivery: nothing may be
+        // committed past it. This record comes again too (it is after the committed offset).
+        return { action: 'retry', deliveryAttempt: 1 };
+      }
+      // A nack of a later offset commits the records before it (they were processed).
       const attempts = (request.offset === committed ? state.attempts : 0) + 1;
       if (attempts >= topic.config.maxDeliveryAttempts) {
         const done = await this.deadLetters.write(key, state, request.consumerId, record, attempts, request.error);

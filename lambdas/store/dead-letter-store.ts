@@ -77,6 +77,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
     group: string | undefined,
     limit: number,
     cursor: string | undefined,
+    consistent = false,
   ): Promise<DeadLetterPage> {
     const out = await this.documents.send(
       new QueryCommand({
@@ -87,6 +88,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
         ExpressionAttributeNames: { '#topic': 'topic', '#topicId': 'topicId', ...(group ? { '#sk': 'sk' } : {}) },
         ExpressionAttributeValues: { ':topic': topic, ':topicId': topicId, ...(group ? { ':group': `${group}#` } : {}) },
         Limit: limit,
+        ConsistentRead: consistent,
         ExclusiveStartKey: cursor ? decodeCursor(topic, cursor) : undefined,
       }),
     );
@@ -104,7 +106,8 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
       const found: StoredDeadLetter[] = [];
       let cursor: string | undefined;
       do {
-        const page = await this.list(topic, topicId, group, limit, cursor);
+        // Consistent: a redrive must not see the letters it has just removed.
+        const page = await this.list(topic, topicId, group, limit, cursor, true);
         found.push(...page.deadLetters);
         cursor = page.cursor;
       } while (cursor && found.length < limit);
