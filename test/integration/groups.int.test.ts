@@ -5,6 +5,7 @@
  */
 import { NotLeaseHolderError } from '../../lambdas/core/errors';
 import type { DeliveredRecord, PollRequest } from '../../lambdas/core/groups';
+import { metered } from '../../lambdas/store/capacity-meter';
 import { buildEngine, type Engine } from '../support/engine';
 import { createTestTables, type TestTables } from '../support/backends';
 
@@ -135,6 +136,30 @@ describe('GroupService', () => {
     await poll(admin, 'ch', 'churn', 'live');
     const { view } = await admin.groupStore.describe(key);
     expect([...view!.members.keys()].sort()).toEqual(['live', 'recent']);
+  });
+
+  it('costs a steady-state poll one heartbeat write and one read of its own partitions, not of the whole topic', async () => {
+    await admin.topics.create({ name: 'wide', partitions: 64 });
+    await admin.producer.produce('wide', Array.from({ length: 64 }, (_, p) => ({ partition: p, value: json(p) })));
+    const consumers = Array.from({ length: 8 }, (_, i) => ({ id: `w${i}`, engine: buildEngine(tables.config) }));
+    // Let the group settle: every consumer polls (and commits) until each holds 8 partitions.
+    for (let round = 0; round < 6; round++) {
+      for (const c of consumers) {
+        const { records } = await poll(c.engine, 'wide-group', 'wide', c.id, { maxRecords: 100 });
+        if (records.length > 0) await c.engine.groups.commit('wide-group', 'wide', c.id, nextOffsets(records));
+      }
+    }
+    const { result, meter } = await metered(() => poll(consumers[0]!.engine, 'wide-group', 'wide', 'w0'));
+    expect(result.assignment).toHaveLength(8);
+    expect(result.records).toEqual([]);
+    const usage = meter.snapshot();
+    console.log('steady-state poll of 8 of 64 partitions:', JSON.stringify(usage));
+    expect(usage.dynamodbByOperation.UpdateItem).toBe(1);
+    expect(usage.dynamodbByOperation.BatchGetItem).toBe(1);
+    expect(usage.dynamodbByOperation.TransactWriteItems).toBeUndefined();
+    // At most one small query per held partition to look for records, never one per topic partition.
+    expect(usage.dynamodbByOperation.Query ?? 0).toBeLessThanOrEqual(8 * 2);
+    expect(usage.dynamodbRequests).toBeLessThan(64);
   });
 
   it('frees a consumer’s partitions at once when it leaves', async () => {
