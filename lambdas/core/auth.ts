@@ -6,8 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Action } from '../http/routes';
-import { ForbiddenError, UnauthenticatedError } from './errors';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors';
 
+/** One grant of a token: some actions on the topics a pattern covers. */
 export interface Permission {
   /** Exact topic name, or a prefix ending in `*` (`*` alone: every topic). */
   topics: string;
@@ -21,21 +22,41 @@ export interface Identity {
   permissions: Permission[];
 }
 
-export interface StoredToken {
+/** A token as listed: everything but the secret's hash. */
+export interface TokenSummary {
   id: string;
   name: string;
-  secretHash: string;
   permissions: Permission[];
+  /** Epoch milliseconds. */
   createdAt: number;
 }
 
+/** A token as stored: the SHA-256 (hex) of the secret, never the secret. */
+export interface StoredToken extends TokenSummary {
+  secretHash: string;
+}
+
+/** What a freshly minted token reports; `token` is the only time the secret is seen. */
+export interface CreatedToken extends TokenSummary {
+  token: string;
+}
+
+/** The tokens table, as the token functions need it. */
 export interface TokenStore {
   get(id: string): Promise<StoredToken | undefined>;
   put(token: StoredToken): Promise<void>;
+  /** Every token, without its hash, in no particular order. */
+  list(): Promise<TokenSummary[]>;
+  /** Deletes a token; false when there was none with this id. */
+  delete(id: string): Promise<boolean>;
 }
+
+/** A token id: 16 lower-case hex digits (the `<id>` of `trb_<id>_<secret>`). */
+export const TOKEN_ID_PATTERN = /^[0-9a-f]{16}$/;
 
 const TOKEN_PATTERN = /^trb_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
+/** Every action on every topic (the local development token). */
 export const ALL_PERMISSIONS: Permission[] = [{ topics: '*', actions: ['produce', 'consume', 'admin'] }];
 
 function hashSecret(secret: string): string {
@@ -48,11 +69,29 @@ export async function createToken(
   name: string,
   permissions: Permission[],
   now = Date.now(),
-): Promise<{ id: string; token: string }> {
+): Promise<CreatedToken> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   await store.put({ id, name, secretHash: hashSecret(secret), permissions, createdAt: now });
-  return { id, token: `trb_${id}_${secret}` };
+  return { id, token: `trb_${id}_${secret}`, name, permissions, createdAt: now };
+}
+
+/** Every token, oldest first (ties by id); never a secret or a hash. */
+export async function listTokens(store: TokenStore): Promise<TokenSummary[]> {
+  const tokens = await store.list();
+  return tokens
+    .map(({ id, name, permissions, createdAt }) => ({ id, name, permissions, createdAt }))
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Deletes a token (any token, the caller's own included); throws
+ * NotFoundError when there is none with this id. Requests that the API
+ * Gateway authorizer cache already admitted keep working until the cached
+ * answer expires (at most 60 s deployed).
+ */
+export async function revokeToken(store: TokenStore, id: string): Promise<void> {
+  if (!(await store.delete(id))) throw new NotFoundError(`Token '${id}'`);
 }
 
 /** Extracts the token from an `Authorization` header value. */
@@ -82,6 +121,7 @@ export function patternCovers(pattern: string, topic: string): boolean {
   return pattern === topic;
 }
 
+/** True when one of the identity's permissions grants `action` on `topic` (`*`: all topics). */
 export function isAllowed(identity: Identity, action: Action, topic: string): boolean {
   return identity.permissions.some((p) => p.actions.includes(action) && patternCovers(p.topics, topic));
 }

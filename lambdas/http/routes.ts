@@ -11,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`). */
 export type Action = 'produce' | 'consume' | 'admin';
 
-export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters';
+export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -80,6 +80,9 @@ export const ROUTES: readonly Route[] = [
     action: 'consume',
     topicIn: 'path',
   },
+  { method: 'POST', path: '/v1/tokens', handler: 'tokens', operation: 'createToken', action: 'admin', topicIn: 'none' },
+  { method: 'GET', path: '/v1/tokens', handler: 'tokens', operation: 'listTokens', action: 'admin', topicIn: 'none' },
+  { method: 'DELETE', path: '/v1/tokens/{id}', handler: 'tokens', operation: 'revokeToken', action: 'admin', topicIn: 'none' },
 ];
 
 export type Access = 'read' | 'readwrite';
@@ -93,10 +96,26 @@ export interface FunctionSpec {
   readonly tables: Partial<Record<keyof TableNames, Access>>;
   /** Access to the segment/spill bucket, if any. */
   readonly bucket?: Access;
+  /**
+   * Run on a schedule (an EventBridge rule), every this many minutes by
+   * default; the stack may override it (context `tributary:archiveIntervalMinutes`).
+   */
+  readonly scheduleMinutes?: number;
+  /** The function invokes itself asynchronously (fan-out of one run into bounded pieces). */
+  readonly invokesItself?: boolean;
 }
 
 /** One Lambda function per handler, with the access it needs and nothing more. */
-export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer', FunctionSpec>> = {
+export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver', FunctionSpec>> = {
+  archiver: {
+    entry: 'lambdas/handlers/archiver.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    tables: { topics: 'readwrite', log: 'readwrite' },
+    bucket: 'readwrite',
+    scheduleMinutes: 5,
+    invokesItself: true,
+  },
   authorizer: {
     entry: 'lambdas/handlers/authorizer.ts',
     memoryMb: 256,
@@ -137,6 +156,12 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer', FunctionSpec
     timeoutSeconds: 29,
     tables: { topics: 'read', log: 'readwrite', deadLetters: 'readwrite' },
     bucket: 'readwrite',
+  },
+  tokens: {
+    entry: 'lambdas/handlers/tokens.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: { tokens: 'readwrite' },
   },
 };
 

@@ -1,6 +1,16 @@
 /** DynamoDB access for API tokens (the `tokens` table). */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Permission, StoredToken, TokenStore } from '../core/auth';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Permission, StoredToken, TokenStore, TokenSummary } from '../core/auth';
+import { isConditionFailure } from './conditions';
+
+function toSummary(item: Record<string, unknown>): TokenSummary {
+  return {
+    id: String(item.id),
+    name: String(item.name),
+    permissions: item.permissions as Permission[],
+    createdAt: Number(item.createdAt),
+  };
+}
 
 export class DynamoTokenStore implements TokenStore {
   constructor(
@@ -11,13 +21,7 @@ export class DynamoTokenStore implements TokenStore {
   async get(id: string): Promise<StoredToken | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { id } }));
     if (!Item) return undefined;
-    return {
-      id: String(Item.id),
-      name: String(Item.name),
-      secretHash: String(Item.secretHash),
-      permissions: Item.permissions as Permission[],
-      createdAt: Number(Item.createdAt),
-    };
+    return { ...toSummary(Item), secretHash: String(Item.secretHash) };
   }
 
   async put(token: StoredToken): Promise<void> {
@@ -28,5 +32,36 @@ export class DynamoTokenStore implements TokenStore {
         ConditionExpression: 'attribute_not_exists(id)',
       }),
     );
+  }
+
+  /** A paged Scan that never reads the hash out of the table (projection). */
+  async list(): Promise<TokenSummary[]> {
+    const tokens: TokenSummary[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: '#id, #name, #permissions, #createdAt',
+          ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#permissions': 'permissions', '#createdAt': 'createdAt' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) tokens.push(toSummary(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return tokens;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { id }, ConditionExpression: 'attribute_exists(id)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 }
