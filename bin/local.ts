@@ -41,7 +41,7 @@ function readPort(): number {
 
 function readArchiveInterval(): number | undefined {
   const raw = process.env.LOCAL_ARCHIVE_INTERVAL_MS;
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined || raw === '') return 60_000; // API.md: the archiver runs on a timer; once a minute by default
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`LOCAL_ARCHIVE_INTERVAL_MS must be a positive integer, got '${raw}'`);
   return ms;

@@ -6,6 +6,8 @@
  * `createRuntime(config)`.
  */
 import { loadConfig, requireBucket, requireTable, type Config } from './config';
+import { ArchiveService } from './core/archive';
+import { ArchiveReader } from './core/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
 import { FetchService } from './core/fetch';
 import { GroupService } from './core/groups';
@@ -18,6 +20,7 @@ import { DynamoDeadLetterStore } from './store/dead-letter-store';
 import { DynamoGroupStore } from './store/group-store';
 import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
+import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoTopicStore } from './store/topic-store';
 
@@ -43,11 +46,21 @@ export class Runtime {
   private get blobs(): S3BlobStore {
     return this.once('blobs', () => new S3BlobStore(this.clients.s3, requireBucket(this.config)));
   }
+  private get catalog(): DynamoSegmentCatalog {
+    return this.once('catalog', () => new DynamoSegmentCatalog(this.clients.documents, requireTable(this.config, 'topics')));
+  }
   get log(): PartitionLog {
     return this.once(
       'log',
-      () => new PartitionLog(this.logStore, this.blobs, { inlineBatchMaxBytes: this.config.inlineBatchMaxBytes }),
+      () =>
+        new PartitionLog(this.logStore, this.blobs, {
+          inlineBatchMaxBytes: this.config.inlineBatchMaxBytes,
+          archive: new ArchiveReader(this.catalog, this.blobs),
+        }),
     );
+  }
+  get archiver(): ArchiveService {
+    return this.once('archiver', () => new ArchiveService(this.topics, this.logStore, this.catalog, this.blobs));
   }
   get topics(): TopicService {
     return this.once(
@@ -58,6 +71,8 @@ export class Runtime {
           this.logStore,
           this.blobs,
           this.log,
+          Date.now,
+          this.catalog,
         ),
     );
   }

@@ -58,7 +58,7 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** Run of the retention archiver; see the hook in startLocalStack (not implemented yet). */
+  /** Run the retention archiver every this many milliseconds (default: not at all). */
   archiveIntervalMs?: number;
   /** Use emulators that are already running instead of starting them (tests). */
   emulators?: Endpoints;
@@ -147,11 +147,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       s3.destroy();
     }
 
-    // Retention archiver hook: when the archiver exists (its own issue), start it here every
-    // `archiveIntervalMs` (LOCAL_ARCHIVE_INTERVAL_MS in bin/local.ts) and push its stop onto `cleanups`.
-    if (options.archiveIntervalMs !== undefined) {
-      log('Note: the retention archiver is not implemented yet; archiveIntervalMs is ignored and nothing is archived.');
-    }
+    // The retention archiver: the same code as the scheduled Lambda, every archiveIntervalMs
+    // (LOCAL_ARCHIVE_INTERVAL_MS), over every partition in-process; a run never overlaps the last.
+    if (options.archiveIntervalMs !== undefined) cleanups.push(startArchiverTimer(options.archiveIntervalMs, log));
 
     const server = createLocalServer({ log, ...options.server });
     await new Promise<void>((resolve, reject) => {
@@ -181,4 +179,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await cleanup();
     throw error;
   }
+}
+
+/** Runs the archiver over every partition every `intervalMs`; returns its stop. */
+function startArchiverTimer(intervalMs: number, log: (line: string) => void): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = (async () => {
+      const { getRuntime } = await import('../lambdas/runtime');
+      const reports = await getRuntime().archiver.runAll();
+      const written = reports.reduce((n, r) => n + r.segmentsWritten, 0);
+      const deleted = reports.reduce((n, r) => n + r.segmentsDeleted, 0);
+      if (written + deleted > 0) log(`archiver: ${written} segment(s) written, ${deleted} expired`);
+    })()
+      .catch((error: unknown) => log(`archiver run failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

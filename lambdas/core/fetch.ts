@@ -8,6 +8,7 @@ import { OffsetOutOfRangeError, PartitionNotFoundError } from './errors';
 import { MAX_FETCH_RESPONSE_BYTES } from './limits';
 import type { PartitionLog } from './log';
 import type { TopicService } from './topics';
+import type { PartitionState } from './ports';
 import type { PositionedRecord, Topic } from './types';
 
 export type FetchPosition =
@@ -45,22 +46,36 @@ export class FetchService {
   async fetch(request: FetchRequest): Promise<FetchResult> {
     const deadline = this.now() + request.waitMs;
     const topic = await this.topicWithPartition(request.topic, request.partition);
-    const { startOffset } = await this.topics.partitionState(topic, request.partition);
-    const offset = await this.resolve(topic, request.partition, request.position, startOffset);
-    if (offset < startOffset) {
-      const endOffset = await this.log.endOffset(topic, request.partition, { consistent: true });
-      throw new OffsetOutOfRangeError(offset, startOffset, endOffset);
-    }
+    let state = await this.topics.partitionState(topic, request.partition);
+    const offset = await this.resolve(topic, request.partition, request.position, state);
+    let refreshed = false;
     let pause = FIRST_PAUSE_MS;
     for (;;) {
-      const read = await this.log.read(topic, request.partition, offset, request.limit, MAX_FETCH_RESPONSE_BYTES);
+      if (offset < state.startOffset) {
+        const endOffset = await this.log.endOffset(topic, request.partition, { consistent: true });
+        throw new OffsetOutOfRangeError(offset, state.startOffset, endOffset);
+      }
+      const read = await this.log.read(
+        topic,
+        request.partition,
+        offset,
+        request.limit,
+        MAX_FETCH_RESPONSE_BYTES,
+        state.archivedOffset,
+      );
+      if (read.records.length === 0 && (read.missing || read.endOffset === undefined) && !refreshed) {
+        // The cached marks may be behind the archiver or retention: look again, once, without the cache.
+        state = await this.topics.partitionState(topic, request.partition, true);
+        refreshed = true;
+        continue;
+      }
       if (read.records.length > 0 || this.now() >= deadline) {
         const endOffset = read.endOffset ?? (await this.log.endOffset(topic, request.partition));
-        if (read.records.length === 0) await this.assertInRange(topic, request.partition, offset, startOffset, endOffset);
+        if (read.records.length === 0) await this.assertInRange(topic, request.partition, offset, state.startOffset, endOffset);
         return { records: read.records, nextOffset: read.nextOffset, endOffset: Math.max(endOffset, read.nextOffset) };
       }
       if (read.endOffset !== undefined) {
-        await this.assertInRange(topic, request.partition, offset, startOffset, read.endOffset);
+        await this.assertInRange(topic, request.partition, offset, state.startOffset, read.endOffset);
       }
       // Wait at the tail: only the cheap check until a batch appears at `offset`.
       while (this.now() < deadline) {
@@ -91,16 +106,16 @@ export class FetchService {
     return topic;
   }
 
-  private async resolve(topic: Topic, partition: number, position: FetchPosition, startOffset: number): Promise<number> {
+  private async resolve(topic: Topic, partition: number, position: FetchPosition, state: PartitionState): Promise<number> {
     switch (position.kind) {
       case 'offset':
         return position.offset;
       case 'earliest':
-        return startOffset;
+        return state.startOffset;
       case 'latest':
         return this.log.endOffset(topic, partition, { consistent: true });
       case 'timestamp':
-        return this.log.offsetForTimestamp(topic, partition, position.timestamp, startOffset);
+        return this.log.offsetForTimestamp(topic, partition, position.timestamp, state.startOffset, state.archivedOffset);
     }
   }
 }

@@ -183,9 +183,15 @@ export class GroupService {
     let bytes = MAX_FETCH_RESPONSE_BYTES;
     for (let i = 0; i < ready.length && out.length < max && bytes > 0; i++) {
       const state = ready[(start + i) % ready.length] as GroupPartition;
-      const { startOffset } = await this.topics.partitionState(topic, state.partition);
-      const from = Math.max(state.committed as number, startOffset);
-      const read = await this.log.read(topic, state.partition, from, max - out.length, bytes);
+      let marks = await this.topics.partitionState(topic, state.partition);
+      // A committed offset that retention passed continues from the start offset.
+      let from = Math.max(state.committed as number, marks.startOffset);
+      let read = await this.log.read(topic, state.partition, from, max - out.length, bytes, marks.archivedOffset);
+      if (read.records.length === 0 && (read.missing || read.endOffset === undefined)) {
+        marks = await this.topics.partitionState(topic, state.partition, true);
+        from = Math.max(state.committed as number, marks.startOffset);
+        read = await this.log.read(topic, state.partition, from, max - out.length, bytes, marks.archivedOffset);
+      }
       for (const record of read.records) {
         const size = wireSize(record);
         if (out.length > 0 && size > bytes) return out;
@@ -224,12 +230,12 @@ export class GroupService {
     if (request.partition >= topic.partitions) {
       throw new PartitionNotFoundError(topic.name, request.partition, topic.partitions);
     }
-    const read = await this.log.read(topic, request.partition, request.offset, 1, MAX_FETCH_RESPONSE_BYTES);
+    const marks = await this.topics.partitionState(topic, request.partition, true);
+    const read = await this.log.read(topic, request.partition, request.offset, 1, MAX_FETCH_RESPONSE_BYTES, marks.archivedOffset);
     const record = read.records[0];
     if (!record || record.offset !== request.offset) {
       const end = await this.log.endOffset(topic, request.partition, { consistent: true });
-      const { startOffset } = await this.topics.partitionState(topic, request.partition);
-      throw new OffsetOutOfRangeError(request.offset, startOffset, end);
+      throw new OffsetOutOfRangeError(request.offset, marks.startOffset, end);
     }
     for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
       const [state] = await this.groups.partitions(key, [request.partition]);

@@ -23,6 +23,7 @@ export class AtomicPartsFailedError extends Error {
     super(`atomic parts failed: ${failedParts.join(', ')}`);
   }
 }
+import type { ArchiveReader } from './archive-reader';
 import { decodeBatch, encodeBatch } from './record-batch';
 import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from './types';
 
@@ -40,6 +41,8 @@ interface CachedHead {
 export interface PartitionLogOptions {
   /** Encoded batches larger than this go to S3, with a pointer item. */
   inlineBatchMaxBytes: number;
+  /** Reads offsets below a partition's archive mark from S3 segments. */
+  archive?: ArchiveReader;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -50,6 +53,8 @@ export interface ReadResult {
   nextOffset: number;
   /** The partition's end offset, when the read learned it for free. */
   endOffset: number | undefined;
+  /** No segment holds the offset: retention moved the start offset past it (re-read the partition state). */
+  missing?: boolean;
 }
 
 export class PartitionLog {
@@ -161,7 +166,30 @@ export class PartitionLog {
    * starting exactly at `offset`: an eventually consistent read that misses
    * a batch stops before the gap instead of skipping it.
    */
-  async read(topic: Topic, partition: number, offset: number, limit: number, maxBytes: number): Promise<ReadResult> {
+  async read(
+    topic: Topic,
+    partition: number,
+    offset: number,
+    limit: number,
+    maxBytes: number,
+    archivedOffset = 0,
+  ): Promise<ReadResult> {
+    const archive = this.options.archive;
+    if (offset >= archivedOffset || !archive) return this.readHot(topic, partition, offset, limit, maxBytes);
+    const cold = await archive.read(topic, partition, offset, archivedOffset, limit, maxBytes);
+    const last = cold[cold.length - 1];
+    if (!last) return { records: [], nextOffset: offset, endOffset: undefined, missing: true };
+    const next = last.offset + 1;
+    const used = cold.reduce((n, r) => n + wireSize(r), 0);
+    if (cold.length >= limit || next < archivedOffset || used >= maxBytes) {
+      return { records: cold, nextOffset: next, endOffset: undefined };
+    }
+    // The read continues seamlessly from the segments into the hot log.
+    const hot = await this.readHot(topic, partition, next, limit - cold.length, maxBytes - used);
+    return { records: [...cold, ...hot.records], nextOffset: hot.records.length > 0 ? hot.nextOffset : next, endOffset: hot.endOffset };
+  }
+
+  private async readHot(topic: Topic, partition: number, offset: number, limit: number, maxBytes: number): Promise<ReadResult> {
     const stream = streamKey(topic, partition);
     const items: BatchItem[] = [];
     let position = offset;
@@ -210,6 +238,9 @@ export class PartitionLog {
     limit: number,
     maxBytes: number,
   ): Promise<PositionedRecord[]> {
+    // A batch whose records retention removed (the head marker) ends what can be read.
+    const payloadEnd = items.findIndex((item) => !item.blob && !item.blobKey);
+    if (payloadEnd >= 0) items = items.slice(0, payloadEnd);
     const blobs = await Promise.all(items.map((item) => item.blob ?? this.blobs.get(item.blobKey as string)));
     const out: PositionedRecord[] = [];
     let bytes = 0;
@@ -236,9 +267,19 @@ export class PartitionLog {
    * (server-assigned or producer clocks); with out-of-order producer
    * timestamps it is the same best effort as Kafka's time index.
    */
-  async offsetForTimestamp(topic: Topic, partition: number, timestamp: number, startOffset: number): Promise<number> {
+  async offsetForTimestamp(
+    topic: Topic,
+    partition: number,
+    timestamp: number,
+    startOffset: number,
+    archivedOffset = 0,
+  ): Promise<number> {
+    if (this.options.archive && archivedOffset > startOffset) {
+      const cold = await this.options.archive.offsetForTimestamp(topic, partition, timestamp, startOffset);
+      if (cold !== undefined) return cold;
+    }
     const stream = streamKey(topic, partition);
-    let low = startOffset;
+    let low = Math.max(startOffset, archivedOffset);
     let high = await this.endOffset(topic, partition);
     while (low < high) {
       const mid = low + Math.floor((high - low) / 2);

@@ -61,13 +61,15 @@ export interface LogStore {
   forward(stream: string, offset: number, limit: number, options?: ReadOptions): Promise<ForwardPage>;
   /** Deletes every batch of the stream; returns the S3 keys the deleted batches pointed to. */
   purge(stream: string): Promise<string[]>;
+  /** Deletes these batches (by base offset). */
+  deleteBatches(stream: string, offsets: readonly number[]): Promise<void>;
+  /** Removes a batch's records but keeps the item (offset, count) as the marker of the head. */
+  clearPayload(stream: string, offset: number): Promise<void>;
 }
 
-/** Object storage for batches too large to keep inline. */
-export interface BlobStore {
-  put(key: string, body: Uint8Array): Promise<void>;
+/** Object storage for batches too large to keep inline, and for segments. */
+export interface BlobStore extends SegmentObjects {
   get(key: string): Promise<Uint8Array>;
-  delete(keys: readonly string[]): Promise<void>;
 }
 
 /** Per-partition state kept beside the topic: raised by retention and the archiver. */
@@ -75,6 +77,53 @@ export interface PartitionState {
   readonly partition: number;
   readonly startOffset: number;
   readonly archivedOffset: number;
+  /** Record bytes held in S3 segments (exact). */
+  readonly archivedBytes?: number;
+  /** Record bytes held in DynamoDB, as the archiver last measured them. */
+  readonly hotBytes?: number;
+  readonly hotMeasuredAt?: number;
+}
+
+/** A segment's catalog entry (its index is kept apart, read only to seek into it). */
+export interface SegmentInfo {
+  /** First offset in the segment; the segment covers [base, end). */
+  readonly base: number;
+  readonly end: number;
+  /** Record bytes before compression (what retentionBytes counts). */
+  readonly bytes: number;
+  /** Size of the S3 object. */
+  readonly objectBytes: number;
+  readonly maxTimestamp: number;
+  readonly key: string;
+}
+
+/** Where archived segments are listed, and the partition marks they move. */
+export interface SegmentCatalog {
+  /**
+   * Atomically records the segment and its index and advances the archive
+   * mark from `expectedArchived` to `segment.end`; false when the mark had moved.
+   */
+  commitSegment(topic: Topic, partition: number, segment: SegmentInfo, index: Uint8Array, expectedArchived: number): Promise<boolean>;
+  /** The segment whose range holds `offset`, with its index. */
+  segmentAt(topic: Topic, partition: number, offset: number): Promise<{ info: SegmentInfo; index: Uint8Array } | undefined>;
+  /** Every segment of the partition, oldest first (without indexes). */
+  segments(topic: Topic, partition: number): Promise<SegmentInfo[]>;
+  /** Raises the start offset to `to` (never lowers it; raises the archive mark with it if below). */
+  raiseStart(topic: Topic, partition: number, to: number, releasedBytes: number): Promise<void>;
+  /** Drops a segment's catalog entries (after the start offset passed it). */
+  removeSegment(topic: Topic, partition: number, base: number): Promise<void>;
+  /** Records the hot tier's size as measured by the archiver. */
+  recordHotBytes(topic: Topic, partition: number, bytes: number, at: number): Promise<void>;
+  /** A partition's state read strongly consistently (no cache). */
+  state(topic: Topic, partition: number): Promise<PartitionState>;
+}
+
+/** Segment objects in S3. */
+export interface SegmentObjects {
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Bytes [start, end) of an object. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 export type TopicPatch = Partial<TopicConfig> & { partitions?: number };
@@ -91,7 +140,7 @@ export interface TopicStore {
   /** Partition states that differ from the defaults (start 0, nothing archived). */
   partitionStates(topic: Topic): Promise<PartitionState[]>;
   /** One partition's state (defaults when never moved). */
-  partitionState(topic: Topic, partition: number): Promise<PartitionState>;
+  partitionState(topic: Topic, partition: number, options?: ReadOptions): Promise<PartitionState>;
 }
 
 /** A group's view of its members for one topic, as the heartbeat returns it. */

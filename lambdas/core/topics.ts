@@ -8,7 +8,7 @@ import { mapWithConcurrency } from './concurrency';
 import { InvalidRequestError, TopicExistsError, TopicNotFoundError } from './errors';
 import { TOPIC_CACHE_TTL_MS, TOPIC_DEFAULTS } from './limits';
 import { PartitionLog, streamKey } from './log';
-import type { BlobStore, LogStore, PartitionState, TopicPatch, TopicStore } from './ports';
+import type { BlobStore, LogStore, PartitionState, SegmentCatalog, TopicPatch, TopicStore } from './ports';
 import type { PartitionOffsets, Topic, TopicConfig } from './types';
 
 export interface CreateTopicInput extends Partial<TopicConfig> {
@@ -37,6 +37,8 @@ export class TopicService {
     private readonly blobs: BlobStore,
     private readonly partitionLog: PartitionLog,
     private readonly now: () => number = Date.now,
+    /** Where archived segments are listed (purged with the topic). */
+    private readonly catalog?: SegmentCatalog,
   ) {}
 
   async create(input: CreateTopicInput): Promise<TopicDescription> {
@@ -90,12 +92,15 @@ export class TopicService {
     );
   }
 
-  /** One partition's start offset and archive mark, through the same short cache as topics. */
-  async partitionState(topic: Topic, partition: number): Promise<PartitionState> {
+  /**
+   * One partition's start offset and archive mark, through the same short
+   * cache as topics (`fresh`: a strongly consistent read that refreshes it).
+   */
+  async partitionState(topic: Topic, partition: number, fresh = false): Promise<PartitionState> {
     const key = `${topic.topicId}#${partition}`;
     const cached = this.stateCache.get(key);
-    if (cached && this.now() - cached.fetchedAt <= TOPIC_CACHE_TTL_MS) return cached.state;
-    const state = await this.topics.partitionState(topic, partition);
+    if (!fresh && cached && this.now() - cached.fetchedAt <= TOPIC_CACHE_TTL_MS) return cached.state;
+    const state = await this.topics.partitionState(topic, partition, { consistent: fresh });
     this.stateCache.set(key, { state, fetchedAt: this.now() });
     return state;
   }
@@ -137,6 +142,10 @@ export class TopicService {
     await mapWithConcurrency(partitions, PARTITION_CONCURRENCY, async (partition) => {
       const blobKeys = await this.log.purge(streamKey(topic, partition));
       if (blobKeys.length > 0) await this.blobs.delete(blobKeys);
+      for (const segment of (await this.catalog?.segments(topic, partition)) ?? []) {
+        await this.blobs.delete([segment.key]);
+        await this.catalog?.removeSegment(topic, partition, segment.base);
+      }
     });
   }
 }

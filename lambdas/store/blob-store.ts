@@ -26,6 +26,12 @@ export class S3BlobStore implements BlobStore {
     return out.Body.transformToByteArray();
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+    if (!out.Body) throw new Error(`S3 object ${key} has no body`);
+    return out.Body.transformToByteArray();
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const chunk = keys.slice(i, i + 1000);

@@ -15,6 +15,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type TransactWriteCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -185,7 +186,24 @@ export class DynamoLogStore implements LogStore {
     return blobKeys;
   }
 
-  private async batchDelete(stream: string, offsets: number[]): Promise<void> {
+  async clearPayload(stream: string, offset: number): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { stream, offset },
+        ConditionExpression: 'attribute_exists(#offset)',
+        UpdateExpression: 'REMOVE #data, #blob SET #bytes = :zero',
+        ExpressionAttributeNames: { '#offset': 'offset', '#data': 'data', '#blob': 'blob', '#bytes': 'bytes' },
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+  }
+
+  async deleteBatches(stream: string, offsets: readonly number[]): Promise<void> {
+    for (let i = 0; i < offsets.length; i += 25) await this.batchDelete(stream, offsets.slice(i, i + 25));
+  }
+
+  private async batchDelete(stream: string, offsets: readonly number[]): Promise<void> {
     let requests = offsets.map((offset) => ({ DeleteRequest: { Key: { stream, offset } } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       const out = await this.documents.send(

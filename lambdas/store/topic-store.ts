@@ -48,6 +48,16 @@ function fromItem(item: Record<string, unknown>): Topic {
   };
 }
 
+function toState(partition: number, item: Record<string, unknown> | undefined): PartitionState {
+  return {
+    partition,
+    startOffset: Number(item?.startOffset ?? 0),
+    archivedOffset: Number(item?.archivedOffset ?? 0),
+    archivedBytes: Number(item?.archivedBytes ?? 0),
+    ...(item?.hotBytes !== undefined ? { hotBytes: Number(item.hotBytes), hotMeasuredAt: Number(item.hotMeasuredAt) } : {}),
+  };
+}
+
 export class DynamoTopicStore implements TopicStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -179,26 +189,20 @@ export class DynamoTopicStore implements TopicStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) {
-        states.push({
-          partition: Number(String(item.sk).slice(prefix.length)),
-          startOffset: Number(item.startOffset ?? 0),
-          archivedOffset: Number(item.archivedOffset ?? 0),
-        });
-      }
+      for (const item of out.Items ?? []) states.push(toState(Number(String(item.sk).slice(prefix.length)), item));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return states;
   }
 
-  async partitionState(topic: Topic, partition: number): Promise<PartitionState> {
+  async partitionState(topic: Topic, partition: number, options: ReadOptions = {}): Promise<PartitionState> {
     const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { topic: topic.name, sk: partitionSortKey(topic.topicId, partition) } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { topic: topic.name, sk: partitionSortKey(topic.topicId, partition) },
+        ConsistentRead: options.consistent ?? false,
+      }),
     );
-    return {
-      partition,
-      startOffset: Number(Item?.startOffset ?? 0),
-      archivedOffset: Number(Item?.archivedOffset ?? 0),
-    };
+    return toState(partition, Item);
   }
 }

@@ -5,10 +5,13 @@
  * a crash or a lost response would.
  */
 import type { Config } from '../../lambdas/config';
+import { ArchiveService, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../lambdas/core/archive';
+import { ArchiveReader } from '../../lambdas/core/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from '../../lambdas/core/dead-letters';
+import { FetchService } from '../../lambdas/core/fetch';
 import { GroupService } from '../../lambdas/core/groups';
 import { PartitionLog } from '../../lambdas/core/log';
-import type { GroupStore, LogStore } from '../../lambdas/core/ports';
+import type { GroupStore, LogStore, SegmentCatalog } from '../../lambdas/core/ports';
 import { ProduceService } from '../../lambdas/core/produce';
 import { TopicService } from '../../lambdas/core/topics';
 import { S3BlobStore } from '../../lambdas/store/blob-store';
@@ -16,6 +19,7 @@ import { createStoreClients } from '../../lambdas/store/clients';
 import { DynamoDeadLetterStore } from '../../lambdas/store/dead-letter-store';
 import { DynamoGroupStore } from '../../lambdas/store/group-store';
 import { DynamoLogStore } from '../../lambdas/store/log-store';
+import { DynamoSegmentCatalog } from '../../lambdas/store/segment-catalog';
 import { DynamoTopicStore } from '../../lambdas/store/topic-store';
 
 export class InjectedFault extends Error {}
@@ -60,8 +64,16 @@ function withFaults<T extends object>(target: T): { store: T; faults: FaultSwitc
 }
 
 export interface Engine {
+  /** An archiver whose clock runs `skewMs` ahead (so batches look old enough), with faults on its stores. */
+  archiver(skewMs: number, limits?: Partial<ArchiveLimits>): ArchiveService;
+  /** Faults on the segment catalog (commitSegment, raiseStart, …) and the S3 objects (put, delete, …) of archivers. */
+  catalogFaults: FaultSwitch;
+  objectFaults: FaultSwitch;
+  catalog: SegmentCatalog;
+  logStore: LogStore;
   topics: TopicService;
   producer: ProduceService;
+  fetcher: FetchService;
   log: PartitionLog;
   groups: GroupService;
   deadLetters: DeadLetterService;
@@ -79,8 +91,21 @@ export function buildEngine(config: Config): Engine {
   const blobs = new S3BlobStore(clients.s3, config.bucket as string);
   const realLog = new DynamoLogStore(clients.documents, config.tables.log as string);
   const { store: logStore, faults: logFaults } = withFaults<LogStore>(realLog);
-  const log = new PartitionLog(logStore, blobs, { inlineBatchMaxBytes: config.inlineBatchMaxBytes });
-  const topics = new TopicService(new DynamoTopicStore(clients.documents, config.tables.topics as string), realLog, blobs, log);
+  const realCatalog = new DynamoSegmentCatalog(clients.documents, config.tables.topics as string);
+  const { store: catalog, faults: catalogFaults } = withFaults<SegmentCatalog>(realCatalog);
+  const { store: objects, faults: objectFaults } = withFaults<S3BlobStore>(blobs);
+  const log = new PartitionLog(logStore, blobs, {
+    inlineBatchMaxBytes: config.inlineBatchMaxBytes,
+    archive: new ArchiveReader(realCatalog, blobs),
+  });
+  const topics = new TopicService(
+    new DynamoTopicStore(clients.documents, config.tables.topics as string),
+    realLog,
+    blobs,
+    log,
+    Date.now,
+    realCatalog,
+  );
   const realGroups = new DynamoGroupStore(clients.documents, config.tables.groups as string, config.tables.deadLetters as string);
   const { store: groupStore, faults: groupFaults } = withFaults<GroupStore>(realGroups);
   const groups = new GroupService(topics, log, groupStore, new DeadLetterWriter(groupStore, blobs, config.inlineBatchMaxBytes));
@@ -90,5 +115,21 @@ export function buildEngine(config: Config): Engine {
     new DynamoDeadLetterStore(clients.documents, config.tables.deadLetters as string),
     blobs,
   );
-  return { topics, producer: new ProduceService(topics, log), log, groups, deadLetters, logFaults, groupFaults, groupStore: realGroups };
+  return {
+    topics,
+    producer: new ProduceService(topics, log),
+    fetcher: new FetchService(topics, log),
+    log,
+    groups,
+    deadLetters,
+    logFaults,
+    groupFaults,
+    groupStore: realGroups,
+    archiver: (skewMs, limits = {}) =>
+      new ArchiveService(topics, logStore, catalog, objects, { ...DEFAULT_ARCHIVE_LIMITS, ...limits }, () => Date.now() + skewMs),
+    catalogFaults,
+    objectFaults,
+    catalog: realCatalog,
+    logStore: realLog,
+  };
 }
