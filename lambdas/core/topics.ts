@@ -115,6 +115,8 @@ export class TopicService {
         startOffset: state.startOffset,
         archivedOffset: Math.max(state.startOffset, state.archivedOffset),
         endOffset,
+        archivedBytes: state.archivedBytes ?? 0,
+        hotBytes: state.hotBytes ?? null,
       };
     });
     return { name: topic.name, topicId: topic.topicId, partitions, config: topic.config, createdAt: topic.createdAt };
@@ -159,6 +161,8 @@ function describeFresh(topic: Topic): TopicDescription {
       startOffset: 0,
       archivedOffset: 0,
       endOffset: 0,
+      archivedBytes: 0,
+      hotBytes: 0,
     })),
     config: topic.config,
     createdAt: topic.createdAt,

@@ -45,6 +45,10 @@ export interface PartitionOffsets {
   readonly startOffset: number;
   readonly archivedOffset: number;
   readonly endOffset: number;
+  /** Record bytes in S3 segments (exact). */
+  readonly archivedBytes: number;
+  /** Record bytes in DynamoDB as the archiver last measured them; null before its first run. */
+  readonly hotBytes: number | null;
 }
 
 /** Byte size of a record as the API limits it: key, value and headers together. */

@@ -30,7 +30,7 @@ describe('Topics API', () => {
     expect(response.body.partitions).toHaveLength(3);
     const described = await target.client.get(`/v1/topics/${name}`);
     expect(described.status).toBe(200);
-    expect(described.body.partitions[2]).toEqual({ partition: 2, startOffset: 0, archivedOffset: 0, endOffset: 0 });
+    expect(described.body.partitions[2]).toMatchObject({ partition: 2, startOffset: 0, archivedOffset: 0, endOffset: 0 });
   });
 
   it('answers 409 TOPIC_EXISTS for a second create of the same name', async () => {

@@ -64,7 +64,11 @@ describe('ArchiveService', () => {
     const spanning = await fetch(47, 6);
     expect(spanning.records.map((r) => r.offset)).toEqual([47, 48, 49, 50, 51, 52]);
     const described = await admin.topics.describe('tiered');
-    expect(described.partitions[0]).toEqual({ partition: 0, startOffset: 0, archivedOffset: 50, endOffset: 55 });
+    expect(described.partitions[0]).toMatchObject({ partition: 0, startOffset: 0, archivedOffset: 50, endOffset: 55 });
+    // Bytes per tier: the ten archived batches in S3, the newest batch measured in DynamoDB.
+    const bytesOf = (n: number) => Buffer.byteLength(JSON.stringify(n));
+    expect(described.partitions[0]!.archivedBytes).toBe(Array.from({ length: 50 }, (_, i) => bytesOf(i)).reduce((a, b) => a + b, 0));
+    expect(described.partitions[0]!.hotBytes).toBe(Array.from({ length: 5 }, (_, i) => bytesOf(50 + i)).reduce((a, b) => a + b, 0));
   });
 
   it('serves earliest, fromTimestamp and consumer groups from the archive', async () => {

@@ -15,9 +15,9 @@ describe('TopicService', () => {
     await runtime.producer.produce('orders', [{ partition: 1, value: { json: '1' } }, { partition: 1, value: { json: '2' } }]);
     const described = await runtime.topics.describe('orders');
     expect(described.partitions).toEqual([
-      { partition: 0, startOffset: 0, archivedOffset: 0, endOffset: 0 },
-      { partition: 1, startOffset: 0, archivedOffset: 0, endOffset: 2 },
-      { partition: 2, startOffset: 0, archivedOffset: 0, endOffset: 0 },
+      { partition: 0, startOffset: 0, archivedOffset: 0, endOffset: 0, archivedBytes: 0, hotBytes: null },
+      { partition: 1, startOffset: 0, archivedOffset: 0, endOffset: 2, archivedBytes: 0, hotBytes: null },
+      { partition: 2, startOffset: 0, archivedOffset: 0, endOffset: 0, archivedBytes: 0, hotBytes: null },
     ]);
   });
 
