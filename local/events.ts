@@ -38,26 +38,33 @@ export interface RequestInfo {
 
 type Multi = Record<string, string[]>;
 
-function single(multi: Multi): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, values] of Object.entries(multi)) out[name] = values[values.length - 1] ?? '';
-  return out;
+// Built from Maps and Object.fromEntries: a header or parameter named `__proto__` or
+// `constructor` is then plain data (an own property), never a lookup on Object.prototype.
+function single(multi: Map<string, string[]>): Record<string, string> {
+  return Object.fromEntries([...multi].map(([name, values]) => [name, values[values.length - 1] ?? '']));
+}
+
+function collect(pairs: Iterable<[string, string]>): Map<string, string[]> {
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const values = multi.get(name);
+    if (values) values.push(value);
+    else multi.set(name, [value]);
+  }
+  return multi;
 }
 
 function headerMaps(rawHeaders: string[]): { headers: Record<string, string>; multiValueHeaders: Multi } {
-  const multi: Multi = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    (multi[name] ??= []).push(rawHeaders[i + 1] as string);
-  }
-  return { headers: single(multi), multiValueHeaders: multi };
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
+  const multi = collect(pairs);
+  return { headers: single(multi), multiValueHeaders: Object.fromEntries(multi) };
 }
 
 function queryMaps(query: string): { single: Record<string, string> | null; multi: Multi | null } {
-  const multi: Multi = {};
-  for (const [name, value] of new URLSearchParams(query)) (multi[name] ??= []).push(value);
-  if (Object.keys(multi).length === 0) return { single: null, multi: null };
-  return { single: single(multi), multi };
+  const multi = collect(new URLSearchParams(query));
+  if (multi.size === 0) return { single: null, multi: null };
+  return { single: single(multi), multi: Object.fromEntries(multi) };
 }
 
 /** API Gateway's `requestTime` format: `09/Apr/2015:12:34:56 +0000`. */

@@ -44,7 +44,9 @@ const nackBody = z.strictObject({
 const redriveBody = z.strictObject({
   group: z.string({ error: 'expected a string' }).regex(GROUP_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' }),
   ids: z
-    .array(z.string({ error: 'expected a string' }).max(100, { error: 'not a dead-letter id' }), { error: 'expected an array' })
+    .array(z.string({ error: 'expected a string' }).regex(/^\d{5}-\d{16}-[0-9a-f]{1,8}$/, { error: 'not a dead-letter id' }), {
+      error: 'expected an array',
+    })
     .min(1, { error: 'at least one id, or no ids field for all' })
     .max(1000, { error: 'at most 1000 ids' })
     .optional(),
@@ -94,4 +96,12 @@ export function parseGroupQuery(query: Query): string {
   const { group } = parseQuery(query, ['group']);
   if (group === undefined) throw new InvalidRequestError('is required', 'group');
   return parseGroupName(group);
+}
+
+/** Dead-letter ids as lambdas/core/dead-letters.ts makes them. */
+const DEAD_LETTER_ID = /^\d{5}-\d{16}-[0-9a-f]{1,8}$/;
+
+export function parseDeadLetterId(value: string | undefined): string {
+  if (value === undefined || !DEAD_LETTER_ID.test(value)) throw new InvalidRequestError('not a dead-letter id', 'id');
+  return value;
 }

@@ -29,7 +29,9 @@ export const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 
 export const topicName = z
   .string({ error: 'expected a string' })
-  .regex(TOPIC_NAME_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' });
+  .regex(TOPIC_NAME_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' })
+  // Kafka refuses these too; no URL could name them (clients resolve them as path segments).
+  .refine((name) => name !== '.' && name !== '..', { error: "cannot be '.' or '..'" });
 
 const retention = safeInt(-1).refine((v) => v === -1 || v > 0, { error: 'expected -1 (unlimited) or a positive integer' });
 
@@ -95,6 +97,16 @@ function fieldName(path: ReadonlyArray<PropertyKey>, prefix: string): string {
   return out || 'body';
 }
 
+/** The value at a zod issue's path in the input (undefined when absent). */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let at: unknown = input;
+  for (const part of path) {
+    if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[part];
+  }
+  return at;
+}
+
 export function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -103,7 +115,7 @@ export function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, prefix =
   if (issue.code === 'unrecognized_keys') {
     throw new InvalidRequestError(`unknown field '${issue.keys[0]}'`, fieldName([...issue.path, issue.keys[0] as string], prefix));
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
     throw new InvalidRequestError('is required', fieldName(issue.path, prefix));
   }
   throw new InvalidRequestError(issue.message, fieldName(issue.path, prefix));
@@ -139,13 +151,36 @@ export function parseProduce(body: unknown): ProduceRecord[] {
     }
   }
   const { records } = parse(produceBody, body);
-  return records.map((r) => ({
+  return records.map((r, i) => ({
     key: r.key ?? undefined,
-    value: r.valueBase64 !== undefined ? { binary: Buffer.from(r.valueBase64, 'base64') } : { json: JSON.stringify(r.value) },
+    value: r.valueBase64 !== undefined ? { binary: Buffer.from(r.valueBase64, 'base64') } : { json: jsonText(r.value, i) },
     headers: r.headers,
     partition: r.partition,
     timestamp: r.timestamp,
   }));
+}
+
+/** JSON values nest at most this deep (deeper ones cannot be serialized back safely). */
+export const MAX_VALUE_DEPTH = 512;
+
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, depth);
+    if (max > MAX_VALUE_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+function jsonText(value: unknown, index: number): string {
+  if (depthOf(value) > MAX_VALUE_DEPTH) {
+    throw new InvalidRequestError(`nests deeper than ${MAX_VALUE_DEPTH} levels`, `records[${index}].value`);
+  }
+  return JSON.stringify(value);
 }
 
 const DIGITS = /^\d{1,16}$/;

@@ -14,6 +14,7 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { InvalidRequestError } from '../core/errors';
 import type { AtomicPart, DeadLetterPage, DeadLetterStore, StoredDeadLetter } from '../core/ports';
 
 type Item = Record<string, unknown>;
@@ -55,14 +56,18 @@ function encodeCursor(key: Item | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify({ sk: key.sk }), 'utf8').toString('base64url') : undefined;
 }
 
-/** Decodes a list cursor; undefined when it is not one of ours. */
-export function decodeCursor(topic: string, cursor: string): Item | undefined {
+/** Decodes a list cursor; a cursor this API did not issue (for this group) is a 400. */
+export function decodeCursor(topic: string, group: string | undefined, cursor: string): Item {
+  let sk: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk?: unknown };
-    return typeof parsed.sk === 'string' ? { topic, sk: parsed.sk } : undefined;
+    sk = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk?: unknown }).sk;
   } catch {
-    return undefined;
+    sk = undefined;
   }
+  const valid =
+    typeof sk === 'string' && /^[a-zA-Z0-9._-]{1,249}#\d{5}-\d{16}-[0-9a-f]{1,8}$/.test(sk) && (!group || sk.startsWith(`${group}#`));
+  if (!valid) throw new InvalidRequestError('not a cursor from this API (for this group)', 'cursor');
+  return { topic, sk };
 }
 
 export class DynamoDeadLetterStore implements DeadLetterStore {
@@ -89,7 +94,7 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
         ExpressionAttributeValues: { ':topic': topic, ':topicId': topicId, ...(group ? { ':group': `${group}#` } : {}) },
         Limit: limit,
         ConsistentRead: consistent,
-        ExclusiveStartKey: cursor ? decodeCursor(topic, cursor) : undefined,
+        ExclusiveStartKey: cursor ? decodeCursor(topic, group, cursor) : undefined,
       }),
     );
     return { deadLetters: (out.Items ?? []).map(fromItem), cursor: encodeCursor(out.LastEvaluatedKey) };
