@@ -1,5 +1,8 @@
 /**
- * The CDK app: one `TributaryStack` named `Tributary`.
+ * The CDK app: one `TributaryStack` named `Tributary`, checked by cdk-nag's
+ * AwsSolutions rules on every synth: a finding not acknowledged in
+ * `lib/nag.ts` fails `cdk synth` and `cdk deploy` (report in
+ * `cdk.out/validation-report.json`).
  *
  *   npx cdk synth | deploy                      an AWS account (data retained)
  *   npx cdk deploy -c tributary:removalPolicy=destroy -c tributary:s3ForcePathStyle=true
@@ -11,14 +14,19 @@
  *   tributary:throttlingRateLimit       requests per second, default 1000
  *   tributary:throttlingBurstLimit      default 2000
  *   tributary:accessLogging             true (default) | false
+ *   tributary:executionLogging          true (default) | false: stage execution logs at level ERROR
+ *   tributary:webAclArn                 ARN of a regional WAFv2 web ACL to associate with the stage (default none)
+ *   tributary:archiveIntervalMinutes    how often the retention archiver runs, default FUNCTIONS.archiver.scheduleMinutes
  *   tributary:apiGatewayCloudWatchRole  false (default) | true: create the account's API Gateway logging role
  *   tributary:tracing                   false (default) | true: X-Ray
  *   tributary:s3ForcePathStyle          false (default) | true: path-style S3 in the functions (LocalStack)
  */
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { TributaryStack } from '../lib/tributary-stack';
 
 const app = new App();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 function context(key: string): string | undefined {
   const value: unknown = app.node.tryGetContext(`tributary:${key}`);
@@ -42,6 +50,14 @@ function positiveNumber(key: string): number | undefined {
   return number;
 }
 
+function wholeMinutes(key: string): number | undefined {
+  const value = positiveNumber(key);
+  if (value !== undefined && !Number.isInteger(value)) {
+    throw new Error(`Context tributary:${key} must be a whole number of minutes, got '${value}'`);
+  }
+  return value;
+}
+
 function removalPolicy(): RemovalPolicy | undefined {
   const value = context('removalPolicy');
   if (value === undefined) return undefined;
@@ -60,6 +76,9 @@ new TributaryStack(app, 'Tributary', {
   throttlingRateLimit: positiveNumber('throttlingRateLimit'),
   throttlingBurstLimit: positiveNumber('throttlingBurstLimit'),
   accessLogging: flag('accessLogging'),
+  executionLogging: flag('executionLogging'),
+  webAclArn: context('webAclArn'),
+  archiveIntervalMinutes: wholeMinutes('archiveIntervalMinutes'),
   apiGatewayCloudWatchRole: flag('apiGatewayCloudWatchRole'),
   tracing: flag('tracing'),
   functionEnvironment: flag('s3ForcePathStyle') ? { TRIBUTARY_S3_FORCE_PATH_STYLE: '1' } : undefined,

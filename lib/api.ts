@@ -10,11 +10,13 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  MethodLoggingLevel,
   RequestAuthorizer,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ROUTES, type HandlerName } from '../lambdas/http/routes';
 import { addGatewayErrorResponses } from './gateway-responses';
@@ -50,6 +52,20 @@ export interface TributaryApiProps {
    * @default true
    */
   readonly accessLogging?: boolean;
+  /**
+   * Execution logs at level ERROR: authorizer and integration failures, with
+   * no request or response bodies (`dataTraceEnabled` stays off), in the log
+   * group API Gateway names `API-Gateway-Execution-Logs_<api id>/<stage>`,
+   * created here with `logRetention`. Needs the same account CloudWatch role
+   * as access logging.
+   * @default true
+   */
+  readonly executionLogging?: boolean;
+  /**
+   * ARN of an existing regional AWS WAFv2 web ACL to associate with the stage.
+   * @default no web ACL
+   */
+  readonly webAclArn?: string;
   /**
    * Create the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account).
    * It is one setting per account and region: leave this off when the
@@ -94,12 +110,13 @@ export class TributaryApi extends Construct {
   constructor(scope: Construct, id: string, props: TributaryApiProps) {
     super(scope, id);
     const accessLogging = props.accessLogging ?? true;
-    const accessLogs = accessLogging
-      ? new LogGroup(this, 'AccessLogs', {
-          retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-        })
-      : undefined;
+    const executionLogging = props.executionLogging ?? true;
+    const stageName = props.stageName ?? 'prod';
+    const logGroupProps = {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    };
+    const accessLogs = accessLogging ? new LogGroup(this, 'AccessLogs', logGroupProps) : undefined;
 
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: Stack.of(this).stackName,
@@ -107,10 +124,11 @@ export class TributaryApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: props.cloudWatchRole ?? false,
       deployOptions: {
-        stageName: props.stageName ?? 'prod',
+        stageName,
         throttlingRateLimit: props.throttlingRateLimit ?? 1000,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
         metricsEnabled: true,
+        ...(executionLogging ? { loggingLevel: MethodLoggingLevel.ERROR, dataTraceEnabled: false } : {}),
         tracingEnabled: props.tracing ?? false,
         ...(accessLogs
           ? {
@@ -143,6 +161,21 @@ export class TributaryApi extends Construct {
     }
 
     addGatewayErrorResponses(this.restApi);
+    if (executionLogging) {
+      // API Gateway writes execution logs to this group, and would create it
+      // with no expiry; created here first, it keeps logRetention.
+      const executionLogs = new LogGroup(this, 'ExecutionLogs', {
+        ...logGroupProps,
+        logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${stageName}`,
+      });
+      this.restApi.deploymentStage.node.addDependency(executionLogs);
+    }
+    if (props.webAclArn) {
+      new CfnWebACLAssociation(this, 'WebAcl', {
+        resourceArn: this.restApi.deploymentStage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    }
     this.url = this.restApi.url;
   }
 }

@@ -1,10 +1,12 @@
 /**
- * One Lambda function per `FUNCTIONS` entry (`lambdas/http/routes.ts`), with
- * exactly the table and bucket access the entry declares.
+ * One Lambda function per `FUNCTIONS` entry (`lambdas/http/routes.ts`), each
+ * with its own role holding exactly the access the entry declares: its own
+ * log group, its tables, the bucket's objects, and (`invokesItself`) itself.
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   NodejsFunction,
@@ -51,6 +53,20 @@ export const BUNDLING: BundlingOptions = {
   bundleAwsSDK: true,
 };
 
+/**
+ * The S3 actions each bucket access level grants, on the bucket's objects
+ * only (`<bucket>/*`), never on the bucket itself. These are exactly the
+ * calls the code makes (`lambdas/store/blob-store.ts`): GetObject (whole or
+ * ranged), PutObject, DeleteObjects (which needs `s3:DeleteObject`). No
+ * `s3:ListBucket`: a missing key answers 403 rather than 404, and nothing
+ * tells the two apart. `test/cdk/iam.cdk.test.ts` fails when the code starts
+ * using an S3 command these do not cover.
+ */
+export const S3_ACTIONS: Readonly<Record<Access, readonly string[]>> = {
+  read: ['s3:GetObject'],
+  readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+};
+
 /** Properties of {@link TributaryFunctions}. */
 export interface TributaryFunctionsProps {
   /** The tables by logical name; each function receives only those its spec lists. */
@@ -82,29 +98,64 @@ export interface TributaryFunctionsProps {
 
 /**
  * The Lambda functions named by `FUNCTIONS`: Node.js 22 on ARM64, memory and
- * timeout from the spec, each with its own log group. Environment: for each
- * table in the spec's `tables`, `TABLE_ENV[table]` = the table's name; when
- * the spec sets `bucket`, `BUCKET_ENV` = the bucket's name. IAM grants follow
- * the spec exactly: `read` → read-only data actions, `readwrite` → read and
- * write (on the bucket, write includes `s3:DeleteObject*`); a table or bucket
- * the spec does not list gets neither a variable nor a permission.
+ * timeout from the spec, each with its own log group and its own role.
+ * Environment: for each table in the spec's `tables`, `TABLE_ENV[table]` =
+ * the table's name; when the spec sets `bucket`, `BUCKET_ENV` = the bucket's
+ * name. IAM grants follow the spec exactly: `read` → read-only data actions,
+ * `readwrite` → read and write ({@link S3_ACTIONS} on the bucket); a table or
+ * bucket the spec does not list gets neither a variable nor a permission.
+ *
+ * The role has no AWS managed policy: instead of AWSLambdaBasicExecutionRole
+ * (which may write to any log group) it may only write to the function's
+ * own log group. A spec with `invokesItself` may call `lambda:InvokeFunction`
+ * on its own unqualified ARN and on nothing else; that grant is a separate
+ * policy ({@link TributaryFunctions.selfInvokePolicies}), because the
+ * function depends on its role's default policy and a reference to its own
+ * ARN there would be circular. The function finds its own name in
+ * `AWS_LAMBDA_FUNCTION_NAME`, which Lambda sets (an environment variable
+ * naming itself would be circular too).
  *
  * Every entry file must export its handler as `handler`.
  */
 export class TributaryFunctions extends Construct {
   /** The functions by name. */
   readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  /** The execution role of each function. */
+  readonly roles: Readonly<Record<FunctionName, Role>>;
+  /** The self-invoke policy of each function whose spec sets `invokesItself`. */
+  readonly selfInvokePolicies: Readonly<Partial<Record<FunctionName, Policy>>>;
 
   constructor(scope: Construct, id: string, props: TributaryFunctionsProps) {
     super(scope, id);
     const functions: Partial<Record<FunctionName, NodejsFunction>> = {};
+    const roles: Partial<Record<FunctionName, Role>> = {};
+    const selfInvokePolicies: Partial<Record<FunctionName, Policy>> = {};
     for (const name of FUNCTION_NAMES) {
-      functions[name] = this.createFunction(name, FUNCTIONS[name], props);
+      const spec = FUNCTIONS[name];
+      const role = new Role(this, `${pascalCase(name)}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `Tributary ${name}: its log group and the access FUNCTIONS.${name} declares`,
+      });
+      const fn = this.createFunction(name, spec, role, props);
+      if (spec.invokesItself) selfInvokePolicies[name] = this.grantSelfInvoke(name, fn, role);
+      functions[name] = fn;
+      roles[name] = role;
     }
     this.functions = functions as Record<FunctionName, NodejsFunction>;
+    this.roles = roles as Record<FunctionName, Role>;
+    this.selfInvokePolicies = selfInvokePolicies;
   }
 
-  private createFunction(name: FunctionName, spec: FunctionSpec, props: TributaryFunctionsProps): NodejsFunction {
+  /** `lambda:InvokeFunction` on the function's own unqualified ARN, in a policy apart from the default one. */
+  private grantSelfInvoke(name: FunctionName, fn: NodejsFunction, role: Role): Policy {
+    const policy = new Policy(this, `${pascalCase(name)}SelfInvoke`, {
+      statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] })],
+    });
+    policy.attachToRole(role);
+    return policy;
+  }
+
+  private createFunction(name: FunctionName, spec: FunctionSpec, role: Role, props: TributaryFunctionsProps): NodejsFunction {
     const id = pascalCase(name);
     const logGroup = new LogGroup(this, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -131,15 +182,20 @@ export class TributaryFunctions extends Construct {
       bundling: BUNDLING,
       environment,
       logGroup,
+      role,
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
     });
 
+    logGroup.grantWrite(role);
     for (const [table, access] of tableAccess) {
-      if (access === 'readwrite') props.tables[table].grantReadWriteData(fn);
-      else props.tables[table].grantReadData(fn);
+      if (access === 'readwrite') props.tables[table].grantReadWriteData(role);
+      else props.tables[table].grantReadData(role);
     }
-    if (spec.bucket === 'readwrite') props.bucket.grantReadWrite(fn);
-    else if (spec.bucket === 'read') props.bucket.grantRead(fn);
+    if (spec.bucket) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...S3_ACTIONS[spec.bucket]], resources: [props.bucket.arnForObjects('*')] }),
+      );
+    }
     return fn;
   }
 }

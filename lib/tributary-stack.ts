@@ -1,17 +1,23 @@
 /**
- * The whole service in one stack: DynamoDB tables, the segment bucket, one
- * Lambda function per handler and the REST API in front of them.
+ * The whole service in one stack: DynamoDB tables, the segment bucket (and
+ * its access-log bucket), one Lambda function per handler, the schedules of
+ * the scheduled functions and the REST API in front of them.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Rule } from 'aws-cdk-lib/aws-events';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { ROUTES, type HandlerName } from '../lambdas/http/routes';
 import { TABLE_DEFINITIONS } from '../lambdas/store/tables';
 import { TributaryApi } from './api';
-import { SegmentBucket } from './bucket';
+import { ACCESS_LOG_EXPIRATION, SegmentBucket } from './bucket';
 import { TributaryFunctions, type FunctionName } from './functions';
+import { acknowledgeNagFindings } from './nag';
+import { FunctionSchedules } from './schedules';
 import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
 
 /** Properties of {@link TributaryStack}. */
@@ -48,6 +54,22 @@ export interface TributaryStackProps extends StackProps {
    */
   readonly accessLogging?: boolean;
   /**
+   * Execution logs of the stage at level ERROR (never request or response
+   * bodies). Needs the same account CloudWatch role as access logging.
+   * @default true
+   */
+  readonly executionLogging?: boolean;
+  /**
+   * ARN of an existing regional WAFv2 web ACL to associate with the stage.
+   * @default no web ACL (the stage is throttled and every method needs a token)
+   */
+  readonly webAclArn?: string;
+  /**
+   * How often the retention archiver runs, in whole minutes.
+   * @default FUNCTIONS.archiver.scheduleMinutes
+   */
+  readonly archiveIntervalMinutes?: number;
+  /**
    * Create the account-wide API Gateway CloudWatch role. Set it on the one
    * stack that owns that account setting, or configure it once by hand.
    * @default false
@@ -77,8 +99,14 @@ export class TributaryStack extends Stack {
   readonly tables: Readonly<Record<TableName, Table>>;
   /** The segment and spill bucket. */
   readonly bucket: Bucket;
-  /** The Lambda functions by name (route handlers and `authorizer`). */
+  /** The bucket receiving the segment bucket's server access logs. */
+  readonly accessLogsBucket: Bucket;
+  /** The Lambda functions by name (route handlers, `authorizer`, `archiver`). */
   readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  /** The execution role of each function. */
+  readonly roles: Readonly<Record<FunctionName, Role>>;
+  /** The EventBridge rule of each scheduled function. */
+  readonly schedules: Readonly<Partial<Record<FunctionName, Rule>>>;
   /** The REST API. */
   readonly api: TributaryApi;
 
@@ -93,28 +121,50 @@ export class TributaryStack extends Stack {
     }
 
     this.tables = new TributaryTables(this, 'Tables', { removalPolicy }).tables;
-    this.bucket = new SegmentBucket(this, 'Segments', { removalPolicy }).bucket;
-    this.functions = new TributaryFunctions(this, 'Functions', {
+    const buckets = new SegmentBucket(this, 'Segments', { removalPolicy });
+    this.bucket = buckets.bucket;
+    this.accessLogsBucket = buckets.accessLogsBucket;
+    const functions = new TributaryFunctions(this, 'Functions', {
       tables: this.tables,
       bucket: this.bucket,
       removalPolicy,
       logRetention: props.logRetention,
       tracing: props.tracing,
       environment: props.functionEnvironment,
-    }).functions;
+    });
+    this.functions = functions.functions;
+    this.roles = functions.roles;
+    this.schedules = new FunctionSchedules(this, 'Schedules', {
+      functions: this.functions,
+      intervalMinutes: { archiver: props.archiveIntervalMinutes },
+      dependsOn: functions.selfInvokePolicies,
+    }).rules;
 
-    const { authorizer, ...handlers } = this.functions;
+    const handlers = Object.fromEntries(ROUTES.map((route) => [route.handler, this.functions[route.handler]]));
     this.api = new TributaryApi(this, 'Api', {
-      handlers,
-      authorizer,
+      handlers: handlers as Record<HandlerName, NodejsFunction>,
+      authorizer: this.functions.authorizer,
       removalPolicy,
       stageName: props.stageName,
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,
       accessLogging: props.accessLogging,
+      executionLogging: props.executionLogging,
+      webAclArn: props.webAclArn,
       cloudWatchRole: props.apiGatewayCloudWatchRole,
       tracing: props.tracing,
       logRetention: props.logRetention,
+    });
+
+    acknowledgeNagFindings({
+      functions,
+      buckets,
+      api: this.api,
+      accessLogging: props.accessLogging ?? true,
+      executionLogging: props.executionLogging ?? true,
+      webAcl: Boolean(props.webAclArn),
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
+      tracing: props.tracing ?? false,
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -130,6 +180,10 @@ export class TributaryStack extends Stack {
     new CfnOutput(this, 'BucketName', {
       value: this.bucket.bucketName,
       description: 'Archived log segments and large produce batches.',
+    });
+    new CfnOutput(this, 'AccessLogsBucketName', {
+      value: this.accessLogsBucket.bucketName,
+      description: `S3 server access logs of the segment bucket (kept ${ACCESS_LOG_EXPIRATION.toDays()} days).`,
     });
   }
 }

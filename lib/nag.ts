@@ -1,0 +1,100 @@
+/**
+ * The cdk-nag (AwsSolutions pack) findings this stack accepts, each written
+ * down once with its reason. The others are fixed in the constructs:
+ *   S1    the segment bucket logs to an access-log bucket (bucket.ts), which
+ *         passes as a log destination itself;
+ *   IAM4  each function has its own role, with no AWSLambdaBasicExecutionRole
+ *         but a statement for its own log group (functions.ts);
+ *   IAM5  exact S3 actions (`S3_ACTIONS`) instead of `s3:GetObject*`,
+ *         `s3:List*`, `s3:DeleteObject*`, `s3:Abort*`; only the object ARN
+ *         wildcard is left, acknowledged below;
+ *   APIG1, APIG6  access logs and ERROR-level execution logs, on by default.
+ * `test/cdk/nag.cdk.test.ts` fails on any finding not acknowledged here, and
+ * on any acknowledgement that no longer matches a finding.
+ *
+ * cdk-nag 3 runs as a CDK validation plugin (`Validations.of(app)
+ * .addPlugins(new AwsSolutionsChecks(app))`, see `bin/app.ts`); an
+ * acknowledgement is `Validations.of(construct).acknowledge({ id, reason })`
+ * and covers the construct and everything below it. Rules reporting several
+ * findings per resource (IAM4, IAM5) are acknowledged per finding, e.g.
+ * `AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]`, never wholesale.
+ */
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { FUNCTIONS } from '../lambdas/http/routes';
+import type { TributaryApi } from './api';
+import type { SegmentBucket } from './bucket';
+import { FUNCTION_NAMES, type TributaryFunctions } from './functions';
+
+/** What the acknowledgements depend on: the constructs, and the settings that turn checks on or off. */
+export interface NagScope {
+  readonly functions: TributaryFunctions;
+  readonly buckets: SegmentBucket;
+  readonly api: TributaryApi;
+  /** Stage access logs are on. */
+  readonly accessLogging: boolean;
+  /** Stage execution logs are on. */
+  readonly executionLogging: boolean;
+  /** A WAF web ACL is associated with the stage. */
+  readonly webAcl: boolean;
+  /** The stack creates the account's API Gateway CloudWatch role. */
+  readonly cloudWatchRole: boolean;
+  /** X-Ray tracing is on. */
+  readonly tracing: boolean;
+}
+
+/** The reasons, by rule: what an auditor reads in the validation report and the template metadata. */
+export const NAG_REASONS = {
+  objectWildcard:
+    'Object-level actions (s3:GetObject, s3:PutObject, s3:DeleteObject) need an object ARN; segment and spilled-batch keys (segments/…, batches/…) are generated per topic, partition and offset, so the resource is <bucket>/*. No bucket-level action (list, ACL, policy, configuration) is granted.',
+  runtime:
+    'Node.js 22 is a maintained LTS Lambda runtime and the newest one LocalStack (the local deployment target, free plan) runs; the bundles target node22. Move to nodejs24.x when LocalStack serves it.',
+  xray:
+    'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; the statement is added by CDK only when tracing is turned on.',
+  requestValidation:
+    'Every handler validates path, query and body with the zod schemas shared with the local server, and answers 400 INVALID_REQUEST naming the field; an API Gateway model would duplicate those schemas in JSON Schema and drift. Path parameters always exist when a route matches, and the Authorization header is the authorizer identity source (missing means 401 before any Lambda runs).',
+  cognito:
+    'Clients authenticate with Tributary bearer tokens carrying per-topic permissions, checked by the Lambda REQUEST authorizer against the tokens table (decisions cached 60 s); there are no end users, so no Cognito user pool, by design. Every method has the authorizer (AwsSolutions-APIG4 holds).',
+  waf:
+    'A web ACL is optional per deployment (it costs per request and per rule): set tributary:webAclArn to associate one. Without it the stage is still throttled (rate and burst limits) and every method requires a token.',
+  accessLogsOff:
+    'Access logging was turned off for this deployment with tributary:accessLogging=false (e.g. an account without the API Gateway CloudWatch role); it is on by default.',
+  executionLogsOff:
+    'Execution logging was turned off for this deployment with tributary:executionLogging=false (e.g. an account without the API Gateway CloudWatch role); it is on by default at level ERROR.',
+  cloudWatchRoleManagedPolicy:
+    'The account-wide API Gateway CloudWatch role (created only with tributary:apiGatewayCloudWatchRole=true) serves every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it.',
+} as const;
+
+/** IAM4 finding id of an AWS managed policy. */
+function managedPolicy(name: string): string {
+  return `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
+}
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** Acknowledges the accepted findings on the constructs they concern (and nowhere broader). */
+export function acknowledgeNagFindings(scope: NagScope): void {
+  const { functions, buckets, api } = scope;
+  const stack = Stack.of(buckets.bucket);
+  const bucketId = stack.getLogicalId(buckets.bucket.node.defaultChild as CfnElement);
+  for (const name of FUNCTION_NAMES) {
+    const role = functions.roles[name];
+    if (FUNCTIONS[name].bucket) acknowledge(role, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, NAG_REASONS.objectWildcard);
+    if (scope.tracing) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.xray);
+    acknowledge(functions.functions[name], 'AwsSolutions-L1', NAG_REASONS.runtime);
+  }
+
+  const restApi = api.restApi;
+  acknowledge(restApi, 'AwsSolutions-APIG2', NAG_REASONS.requestValidation);
+  acknowledge(restApi, 'AwsSolutions-COG4', NAG_REASONS.cognito);
+  const stage = restApi.deploymentStage;
+  if (!scope.webAcl) acknowledge(stage, 'AwsSolutions-APIG3', NAG_REASONS.waf);
+  if (!scope.accessLogging) acknowledge(stage, 'AwsSolutions-APIG1', NAG_REASONS.accessLogsOff);
+  if (!scope.executionLogging) acknowledge(stage, 'AwsSolutions-APIG6', NAG_REASONS.executionLogsOff);
+  const cloudWatchRole = restApi.node.tryFindChild('CloudWatchRole');
+  if (scope.cloudWatchRole && cloudWatchRole) {
+    acknowledge(cloudWatchRole, managedPolicy('service-role/AmazonAPIGatewayPushToCloudWatchLogs'), NAG_REASONS.cloudWatchRoleManagedPolicy);
+  }
+}
