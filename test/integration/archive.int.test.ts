@@ -112,6 +112,11 @@ describe('ArchiveService', () => {
     expect(report.segmentsDeleted).toBeGreaterThanOrEqual(1);
     const left = await admin.catalog.segments(topic, 0);
     expect(left[0]!.base).toBe(report.startOffset);
+    // The dropped segments' objects are gone from S3 too; the kept ones are still there.
+    const dropped = segments.filter((s) => s.end <= report.startOffset);
+    expect(dropped.length).toBe(report.segmentsDeleted);
+    for (const segment of dropped) await expect(admin.blobs.getRange(segment.key, 0, 4)).rejects.toBeDefined();
+    expect(Buffer.from(await admin.blobs.getRange(left[0]!.key, 0, 4)).toString()).toBe('TRB1');
     expect((await readAll('sized', report.startOffset)).map(valueOf)).toEqual(Array.from({ length: 45 - report.startOffset }, (_, i) => report.startOffset + i));
   });
 });
@@ -136,6 +141,20 @@ describe('ArchiveService under failures', () => {
     expect((await readAll(name)).map(valueOf)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     const hot = await admin.logStore.forward(streamKey(await admin.topics.get(name), 0), 0, 100, { consistent: true });
     expect(hot.items.map((i) => i.offset)).toEqual([25]);
+  });
+
+  it('answers 416 below the new start offset when retention stops before deleting a segment, and finishes on the next run', async () => {
+    await filled('retention-crash', 4, { retentionMs: 24 * HOURS }, ANCIENT);
+    const crashing = buildEngine(tables.config);
+    crashing.catalogFaults.arm('removeSegment', 'before');
+    await expect(crashing.archiver(2 * HOURS).runPartition('retention-crash', 0)).rejects.toBeInstanceOf(InjectedFault);
+    const topic = await admin.topics.get('retention-crash');
+    const state = await admin.catalog.state(topic, 0);
+    expect(state.startOffset).toBe(15);
+    await expect(readAll('retention-crash', 0)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    await buildEngine(tables.config).archiver(2 * HOURS).runPartition('retention-crash', 0);
+    expect(await admin.catalog.segments(topic, 0)).toEqual([]);
+    expect((await admin.catalog.state(topic, 0)).startOffset).toBe(20);
   });
 
   it('loses and duplicates nothing with two archivers running at once', async () => {

@@ -71,6 +71,7 @@ export interface Engine {
   objectFaults: FaultSwitch;
   catalog: SegmentCatalog;
   logStore: LogStore;
+  blobs: S3BlobStore;
   topics: TopicService;
   producer: ProduceService;
   fetcher: FetchService;
@@ -131,5 +132,6 @@ export function buildEngine(config: Config): Engine {
     objectFaults,
     catalog: realCatalog,
     logStore: realLog,
+    blobs,
   };
 }
