@@ -19,6 +19,9 @@ export function deadLetterId(partition: number, offset: number, topicId: string)
   return `${String(partition).padStart(5, '0')}-${String(offset).padStart(16, '0')}-${topicId.slice(0, 8)}`;
 }
 
+/** The form of every id `deadLetterId` makes. */
+export const DEAD_LETTER_ID_PATTERN = /^\d{5}-\d{16}-[0-9a-f]{1,8}$/;
+
 /** A dead letter with its record decoded. */
 export interface DeadLetterView extends Omit<StoredDeadLetter, 'blob' | 'blobKey'> {
   readonly record: LogRecord;
@@ -97,8 +100,9 @@ export class DeadLetterService {
 
   async delete(topic: string, group: string, id: string): Promise<void> {
     await this.topics.get(topic);
-    const deleted = await this.store.delete(topic, group, id);
-    if (!deleted) throw new NotFoundError(`Dead letter '${id}' of group '${group}' on topic '${topic}'`);
+    // An id this service never issues names nothing (and never reaches the store).
+    const deleted = DEAD_LETTER_ID_PATTERN.test(id) ? await this.store.delete(topic, group, id) : undefined;
+    if (!deleted) throw new NotFoundError(`Dead letter '${id.slice(0, 60)}' of group '${group}' on topic '${topic}'`);
     if (deleted.blobKey) await this.blobs.delete([deleted.blobKey]).catch(() => undefined);
   }
 

@@ -2,7 +2,7 @@
 import type { DeadLetterView } from '../core/dead-letters';
 import { createHttpHandler } from '../http/middleware';
 import { presentRecord } from '../http/present';
-import { parseDeadLetterId, parseDeadLetterList, parseGroupName, parseGroupQuery, parseRedrive } from '../http/group-schemas';
+import { parseDeadLetterList, parseGroupName, parseGroupQuery, parseRedrive } from '../http/group-schemas';
 import { parseJsonBody, parseTopicName } from '../http/schemas';
 import { getRuntime } from '../runtime';
 
@@ -37,7 +37,7 @@ export const handler = createHttpHandler({
   deleteDeadLetter: async (request) => {
     const topic = parseTopicName(request.pathParameters.topic);
     const group = parseGroupQuery(request.query);
-    const id = parseDeadLetterId(request.pathParameters.id);
+    const id = request.pathParameters.id ?? '';
     await getRuntime().deadLetters.delete(topic, parseGroupName(group), id);
     return { statusCode: 204 };
   },

@@ -1,5 +1,6 @@
 /** Validation of consumer-group and dead-letter requests (see schemas.ts for the conventions). */
 import { z } from 'zod';
+import { DEAD_LETTER_ID_PATTERN } from '../core/dead-letters';
 import { InvalidRequestError } from '../core/errors';
 import { MAX_FETCH_LIMIT, MAX_PARTITIONS, MAX_WAIT_MS, TOPIC_NAME_PATTERN } from '../core/limits';
 import { parse, parseQuery, safeInt, topicName, type Query } from './schemas';
@@ -44,7 +45,7 @@ const nackBody = z.strictObject({
 const redriveBody = z.strictObject({
   group: z.string({ error: 'expected a string' }).regex(GROUP_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' }),
   ids: z
-    .array(z.string({ error: 'expected a string' }).regex(/^\d{5}-\d{16}-[0-9a-f]{1,8}$/, { error: 'not a dead-letter id' }), {
+    .array(z.string({ error: 'expected a string' }).regex(DEAD_LETTER_ID_PATTERN, { error: 'not a dead-letter id' }), {
       error: 'expected an array',
     })
     .min(1, { error: 'at least one id, or no ids field for all' })
@@ -96,12 +97,4 @@ export function parseGroupQuery(query: Query): string {
   const { group } = parseQuery(query, ['group']);
   if (group === undefined) throw new InvalidRequestError('is required', 'group');
   return parseGroupName(group);
-}
-
-/** Dead-letter ids as lambdas/core/dead-letters.ts makes them. */
-const DEAD_LETTER_ID = /^\d{5}-\d{16}-[0-9a-f]{1,8}$/;
-
-export function parseDeadLetterId(value: string | undefined): string {
-  if (value === undefined || !DEAD_LETTER_ID.test(value)) throw new InvalidRequestError('not a dead-letter id', 'id');
-  return value;
 }
