@@ -8,6 +8,11 @@ import { decodeBatch } from './record-batch';
 import { decodeFrames, decodeIndex, findEntry, type IndexEntry } from './segment';
 import { wireSize, type LogRecord, type PositionedRecord, type Topic } from './types';
 
+/** S3's answer for a key that is gone (403 without s3:ListBucket, 404 with it). */
+function isMissingObject(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'AccessDenied' || error.name === 'NotFound');
+}
+
 export class ArchiveReader {
   constructor(
     private readonly catalog: SegmentCatalog,
@@ -45,7 +50,15 @@ export class ArchiveReader {
       }
       const start = (entries[first] as IndexEntry).position;
       const end = (entries[last] as IndexEntry).position + (entries[last] as IndexEntry).length;
-      const frames = decodeFrames(await this.objects.getRange(segment.info.key, start, end));
+      let range: Uint8Array;
+      try {
+        range = await this.objects.getRange(segment.info.key, start, end);
+      } catch (error) {
+        // Retention deleted the segment after the catalog lookup: read as "no segment" (the caller re-reads the marks).
+        if (isMissingObject(error)) break;
+        throw error;
+      }
+      const frames = decodeFrames(range);
       for (const frame of frames) {
         const batch = decodeBatch(frame.blob);
         for (let i = 0; i < batch.length; i++) {

@@ -9,8 +9,9 @@
  *   3. the archived log items are deleted.
  *
  * Every step is idempotent: a crash anywhere leaves either an unreferenced
- * object (rewritten identically by the next run: the key names the offsets
- * it holds) or items below the mark (deleted by the next run). Reads stay
+ * object (the key names the offsets it holds: a next run packing the same
+ * batches rewrites it; one packing more leaves it as an orphan, see
+ * docs/ARCHITECTURE.md) or items below the mark (deleted by the next run). Reads stay
  * correct throughout: below the mark they use the segment, above it the log.
  *
  * Retention then deletes whole segments, oldest first, whose newest record

@@ -274,6 +274,7 @@ export class GroupService {
     const { view, partitions } = await this.groups.describe(key);
     if (!view && partitions.length === 0) throw new GroupNotFoundError(group, topic.name);
     const byPartition = new Map(partitions.map((p) => [p.partition, p]));
+    const marks = await this.topics.partitionStates(topic);
     const now = this.now();
     const described = await Promise.all(
       Array.from({ length: topic.partitions }, async (_, partition) => {
@@ -287,7 +288,8 @@ export class GroupService {
           partition,
           committedOffset: committed ?? null,
           endOffset,
-          lag: committed === undefined ? null : Math.max(0, endOffset - committed),
+          // Records retention removed are no longer to be consumed: lag counts from the start offset.
+          lag: committed === undefined ? null : Math.max(0, endOffset - Math.max(committed, marks[partition]?.startOffset ?? 0)),
           consumerId: live ? (holder as string) : null,
           leaseExpiresAt: live ? (expiresAt as number) : null,
         };

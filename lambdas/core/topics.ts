@@ -162,7 +162,7 @@ function describeFresh(topic: Topic): TopicDescription {
       archivedOffset: 0,
       endOffset: 0,
       archivedBytes: 0,
-      hotBytes: 0,
+      hotBytes: null,
     })),
     config: topic.config,
     createdAt: topic.createdAt,

@@ -85,6 +85,8 @@ describe('ArchiveService', () => {
 
   it('expires segments by time, raises the start offset, and keeps offsets counting', async () => {
     await filled('expiring', 6, { retentionMs: 24 * HOURS }, ANCIENT);
+    // A group that started at offset 0 before retention ran.
+    await admin.groups.poll({ group: 'early', topic: 'expiring', consumerId: 'e', maxRecords: 1, waitMs: 0, sessionTimeoutMs: 30_000, autoOffsetReset: 'earliest' });
     // The records' timestamps are from 2023: all older than a day. The newest batch expires last, as the head marker.
     const report = await admin.archiver(2 * HOURS).runPartition('expiring', 0);
     expect(report.startOffset).toBe(30);
@@ -97,6 +99,9 @@ describe('ArchiveService', () => {
     expect(next.results).toEqual([{ partition: 0, offset: 30 }]);
     const polled = await buildEngine(tables.config).groups.poll({ group: 'late', topic: 'expiring', consumerId: 'c', maxRecords: 10, waitMs: 0, sessionTimeoutMs: 30_000, autoOffsetReset: 'earliest' });
     expect(polled.records.map((r) => r.offset)).toEqual([30]);
+    // Lag counts only what can still be consumed: from the start offset, not from the stale commit.
+    const early = await admin.groups.describe('early', 'expiring');
+    expect(early.partitions[0]).toMatchObject({ committedOffset: 0, endOffset: 31, lag: 1 });
   });
 
   it('deletes the oldest segments beyond retentionBytes', async () => {
