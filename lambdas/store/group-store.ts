@@ -20,9 +20,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { MemberState } from '../core/assignment';
 import type {
   AssignmentChange,
   CommitOutcome,
@@ -34,40 +32,19 @@ import type {
 } from '../core/ports';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { deadLetterItem } from './dead-letter-store';
+import {
+  membersSk,
+  partitionPrefix,
+  partitionSk,
+  pk,
+  reassignItems,
+  releaseItem,
+  toPartition,
+  toView,
+  type TransactItem,
+} from './group-items';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
-
-const pk = (key: GroupKey) => `${key.group}#${key.topic}`;
-const membersSk = (key: GroupKey) => `members#${key.topicId}`;
-const partitionPrefix = (key: GroupKey) => `p#${key.topicId}#`;
-const partitionSk = (key: GroupKey, partition: number) => `${partitionPrefix(key)}${String(partition).padStart(5, '0')}`;
-
-function toView(item: Item | undefined): GroupView {
-  const members = new Map<string, { expiresAt: number; held: number[] }>();
-  const member = (id: string) => {
-    let m = members.get(id);
-    if (!m) members.set(id, (m = { expiresAt: 0, held: [] }));
-    return m;
-  };
-  for (const [name, value] of Object.entries(item ?? {})) {
-    if (name.startsWith('m:')) member(name.slice(2)).expiresAt = Number(value);
-    else if (name.startsWith('h:')) member(name.slice(2)).held = (value as unknown[]).map(Number);
-  }
-  return { version: Number(item?.version ?? 0), members: members as ReadonlyMap<string, MemberState> };
-}
-
-function toPartition(partition: number, item: Item | undefined): GroupPartition {
-  return {
-    partition,
-    committed: item?.committed === undefined ? undefined : Number(item.committed),
-    holder: typeof item?.holder === 'string' ? item.holder : undefined,
-    epoch: Number(item?.epoch ?? 0),
-    attempts: Number(item?.attempts ?? 0),
-    lastError: typeof item?.lastError === 'string' ? item.lastError : undefined,
-    retryAt: Number(item?.retryAt ?? 0),
-  };
-}
 
 export class DynamoGroupStore implements GroupStore {
   constructor(
@@ -91,64 +68,7 @@ export class DynamoGroupStore implements GroupStore {
   }
 
   async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {
-    const names: Record<string, string> = { '#v': 'version', '#hme': `h:${change.consumer}` };
-    const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':held': [...change.held] };
-    if (change.expired.size > 0) values[':now'] = change.now;
-    const conditions = ['#v = :v'];
-    const sets = ['#v = #v + :one', '#hme = :held'];
-    const removes: string[] = [];
-    [...change.expired].forEach(([member, remaining], i) => {
-      names[`#m${i}`] = `m:${member}`;
-      names[`#h${i}`] = `h:${member}`;
-      conditions.push(`#m${i} < :now`);
-      if (remaining.length > 0) {
-        values[`:h${i}`] = [...remaining];
-        sets.push(`#h${i} = :h${i}`);
-      } else {
-        removes.push(`#h${i}`, `#m${i}`);
-      }
-    });
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { gt: pk(key), sk: membersSk(key) },
-          ConditionExpression: conditions.join(' AND '),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-    ];
-    for (const { partition, from, initialOffset } of change.acquire) {
-      items.push({
-        Update: {
-          TableName: this.tableName,
-          Key: { gt: pk(key), sk: partitionSk(key, partition) },
-          ConditionExpression: from
-            ? 'attribute_not_exists(#holder) OR #holder IN (:me, :from)'
-            : 'attribute_not_exists(#holder) OR #holder = :me',
-          UpdateExpression:
-            'SET #holder = :me, #epoch = if_not_exists(#epoch, :zero) + :one, #committed = if_not_exists(#committed, :initial), #attempts = if_not_exists(#attempts, :zero), #retryAt = if_not_exists(#retryAt, :zero)',
-          ExpressionAttributeNames: {
-            '#holder': 'holder',
-            '#epoch': 'epoch',
-            '#committed': 'committed',
-            '#attempts': 'attempts',
-            '#retryAt': 'retryAt',
-          },
-          ExpressionAttributeValues: {
-            ':me': change.consumer,
-            ':zero': 0,
-            ':one': 1,
-            ':initial': initialOffset,
-            ...(from ? { ':from': from } : {}),
-          },
-        },
-      });
-    }
-    for (const partition of change.release) items.push(this.releaseItem(key, partition, change.consumer));
-    return this.transact(items);
+    return this.transact(reassignItems(this.tableName, key, change));
   }
 
   async forget(key: GroupKey, members: ReadonlyMap<string, number>): Promise<void> {
@@ -193,22 +113,9 @@ export class DynamoGroupStore implements GroupStore {
           ExpressionAttributeValues: { ':v': view.version, ':one': 1 },
         },
       },
-      ...held.map((partition) => this.releaseItem(key, partition, consumer)),
+      ...held.map((partition) => releaseItem(this.tableName, key, partition, consumer)),
     ];
     return this.transact(items);
-  }
-
-  private releaseItem(key: GroupKey, partition: number, consumer: string): TransactItem {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: { gt: pk(key), sk: partitionSk(key, partition) },
-        ConditionExpression: '#holder = :me',
-        UpdateExpression: 'REMOVE #holder',
-        ExpressionAttributeNames: { '#holder': 'holder' },
-        ExpressionAttributeValues: { ':me': consumer },
-      },
-    };
   }
 
   private async transact(items: TransactItem[]): Promise<boolean> {

@@ -1,0 +1,117 @@
+/**
+ * Keys, item mapping and transaction items of the groups table (see
+ * group-store.ts for the layout). Kept apart so the store reads as its operations.
+ */
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { MemberState } from '../core/assignment';
+import type { AssignmentChange, GroupKey, GroupPartition, GroupView } from '../core/ports';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+export const pk = (key: GroupKey) => `${key.group}#${key.topic}`;
+export const membersSk = (key: GroupKey) => `members#${key.topicId}`;
+export const partitionPrefix = (key: GroupKey) => `p#${key.topicId}#`;
+export const partitionSk = (key: GroupKey, partition: number) => `${partitionPrefix(key)}${String(partition).padStart(5, '0')}`;
+
+export function toView(item: Item | undefined): GroupView {
+  const members = new Map<string, { expiresAt: number; held: number[] }>();
+  const member = (id: string) => {
+    let m = members.get(id);
+    if (!m) members.set(id, (m = { expiresAt: 0, held: [] }));
+    return m;
+  };
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith('m:')) member(name.slice(2)).expiresAt = Number(value);
+    else if (name.startsWith('h:')) member(name.slice(2)).held = (value as unknown[]).map(Number);
+  }
+  return { version: Number(item?.version ?? 0), members: members as ReadonlyMap<string, MemberState> };
+}
+
+export function toPartition(partition: number, item: Item | undefined): GroupPartition {
+  return {
+    partition,
+    committed: item?.committed === undefined ? undefined : Number(item.committed),
+    holder: typeof item?.holder === 'string' ? item.holder : undefined,
+    epoch: Number(item?.epoch ?? 0),
+    attempts: Number(item?.attempts ?? 0),
+    lastError: typeof item?.lastError === 'string' ? item.lastError : undefined,
+    retryAt: Number(item?.retryAt ?? 0),
+  };
+}
+
+/** Gives back a partition the consumer holds. */
+export function releaseItem(tableName: string, key: GroupKey, partition: number, consumer: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { gt: pk(key), sk: partitionSk(key, partition) },
+      ConditionExpression: '#holder = :me',
+      UpdateExpression: 'REMOVE #holder',
+      ExpressionAttributeNames: { '#holder': 'holder' },
+      ExpressionAttributeValues: { ':me': consumer },
+    },
+  };
+}
+
+/** The items of an assignment change: the member item (conditional on its version) and each partition moved. */
+export function reassignItems(tableName: string, key: GroupKey, change: AssignmentChange): TransactItem[] {
+  const names: Record<string, string> = { '#v': 'version', '#hme': `h:${change.consumer}` };
+  const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':held': [...change.held] };
+  if (change.expired.size > 0) values[':now'] = change.now;
+  const conditions = ['#v = :v'];
+  const sets = ['#v = #v + :one', '#hme = :held'];
+  const removes: string[] = [];
+  [...change.expired].forEach(([member, remaining], i) => {
+    names[`#m${i}`] = `m:${member}`;
+    names[`#h${i}`] = `h:${member}`;
+    conditions.push(`#m${i} < :now`);
+    if (remaining.length > 0) {
+      values[`:h${i}`] = [...remaining];
+      sets.push(`#h${i} = :h${i}`);
+    } else {
+      removes.push(`#h${i}`, `#m${i}`);
+    }
+  });
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: tableName,
+        Key: { gt: pk(key), sk: membersSk(key) },
+        ConditionExpression: conditions.join(' AND '),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+  ];
+  for (const { partition, from, initialOffset } of change.acquire) {
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: { gt: pk(key), sk: partitionSk(key, partition) },
+        ConditionExpression: from
+          ? 'attribute_not_exists(#holder) OR #holder IN (:me, :from)'
+          : 'attribute_not_exists(#holder) OR #holder = :me',
+        UpdateExpression:
+          'SET #holder = :me, #epoch = if_not_exists(#epoch, :zero) + :one, #committed = if_not_exists(#committed, :initial), #attempts = if_not_exists(#attempts, :zero), #retryAt = if_not_exists(#retryAt, :zero)',
+        ExpressionAttributeNames: {
+          '#holder': 'holder',
+          '#epoch': 'epoch',
+          '#committed': 'committed',
+          '#attempts': 'attempts',
+          '#retryAt': 'retryAt',
+        },
+        ExpressionAttributeValues: {
+          ':me': change.consumer,
+          ':zero': 0,
+          ':one': 1,
+          ':initial': initialOffset,
+          ...(from ? { ':from': from } : {}),
+        },
+      },
+    });
+  }
+  for (const partition of change.release) items.push(releaseItem(tableName, key, partition, change.consumer));
+  return items;
+}
