@@ -5,7 +5,7 @@
  * check (is there a batch at this offset?) with growing pauses.
  */
 import { OffsetOutOfRangeError, PartitionNotFoundError } from './errors';
-import { MAX_FETCH_RESPONSE_BYTES } from './limits';
+import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from './limits';
 import type { PartitionLog } from './log';
 import type { TopicService } from './topics';
 import type { PartitionState } from './ports';
@@ -31,10 +31,6 @@ export interface FetchResult {
   endOffset: number;
 }
 
-/** Pauses between empty checks of a long poll: 50 ms doubling to 1 s. */
-const FIRST_PAUSE_MS = 50;
-const MAX_PAUSE_MS = 1000;
-
 export class FetchService {
   constructor(
     private readonly topics: TopicService,
@@ -49,7 +45,7 @@ export class FetchService {
     let state = await this.topics.partitionState(topic, request.partition);
     const offset = await this.resolve(topic, request.partition, request.position, state);
     let refreshed = false;
-    let pause = FIRST_PAUSE_MS;
+    let pause = LONG_POLL_FIRST_PAUSE_MS;
     for (;;) {
       if (offset < state.startOffset) {
         const endOffset = await this.log.endOffset(topic, request.partition, { consistent: true });
@@ -80,7 +76,7 @@ export class FetchService {
       // Wait at the tail: only the cheap check until a batch appears at `offset`.
       while (this.now() < deadline) {
         await this.sleep(Math.min(pause, deadline - this.now()));
-        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        pause = Math.min(pause * 2, LONG_POLL_MAX_PAUSE_MS);
         if (await this.log.batchStartsAt(topic, request.partition, offset)) break;
       }
     }

@@ -15,7 +15,7 @@ import {
   PartitionNotFoundError,
   UnavailableError,
 } from './errors';
-import { MAX_FETCH_RESPONSE_BYTES } from './limits';
+import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from './limits';
 import type { PartitionLog } from './log';
 import type { GroupKey, GroupPartition, GroupStore, GroupView } from './ports';
 import type { TopicService } from './topics';
@@ -64,8 +64,6 @@ export function retryBackoffMs(attempts: number): number {
   return Math.min(5000, 100 * 2 ** Math.max(0, attempts - 1));
 }
 
-const FIRST_PAUSE_MS = 50;
-const MAX_PAUSE_MS = 1000;
 const REASSIGN_ATTEMPTS = 3;
 /** How long an expired member that holds nothing stays in the group's member view. */
 const FORGET_AFTER_MS = 10 * 60 * 1000;
@@ -91,7 +89,7 @@ export class GroupService {
     let leaseExpiresAt = this.now() + request.sessionTimeoutMs;
     const held = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
     const assignment = () => held.map((partition) => ({ partition, leaseExpiresAt }));
-    let pause = FIRST_PAUSE_MS;
+    let pause = LONG_POLL_FIRST_PAUSE_MS;
     for (;;) {
       const states = (await this.groups.partitions(key, held)).filter((s) => s.holder === request.consumerId);
       const records = await this.read(topic, states, request.maxRecords);
@@ -99,7 +97,7 @@ export class GroupService {
       // Nothing to deliver: wait cheaply until a batch lands at a committed offset or a backoff ends.
       while (this.now() < deadline) {
         await this.sleep(Math.min(pause, deadline - this.now()));
-        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        pause = Math.min(pause * 2, LONG_POLL_MAX_PAUSE_MS);
         // A long wait keeps the session alive: renew it once half of it has passed.
         if (this.now() > leaseExpiresAt - request.sessionTimeoutMs / 2) {
           leaseExpiresAt = this.now() + request.sessionTimeoutMs;

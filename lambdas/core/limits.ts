@@ -17,6 +17,9 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 export const DEFAULT_FETCH_LIMIT = 100;
 export const MAX_FETCH_LIMIT = 1000;
 export const MAX_WAIT_MS = 20_000;
+/** Pauses between the cheap checks of a long poll (fetch and group poll): 50 ms doubling to 1 s. */
+export const LONG_POLL_FIRST_PAUSE_MS = 50;
+export const LONG_POLL_MAX_PAUSE_MS = 1000;
 /**
  * A fetch or poll response stops adding records once they would take this
  * many bytes in the Lambda response (it always carries at least one record):

@@ -9,12 +9,12 @@
  * list oldest first per partition.
  */
 import {
-  BatchGetCommand,
   DeleteCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { InvalidRequestError } from '../core/errors';
+import { batchGetAll } from './batch-get';
 import type { AtomicPart, DeadLetterPage, DeadLetterStore, StoredDeadLetter } from '../core/ports';
 
 type Item = Record<string, unknown>;
@@ -118,19 +118,8 @@ export class DynamoDeadLetterStore implements DeadLetterStore {
       } while (cursor && found.length < limit);
       return found;
     }
-    const found: StoredDeadLetter[] = [];
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Item[] = unique.slice(i, i + 100).map((id) => ({ topic, sk: `${group}#${id}` }));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        const out = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        found.push(...(out.Responses?.[this.tableName] ?? []).map(fromItem));
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
-        if (keys.length > 0) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
-      }
-    }
+    const keys = [...new Set(ids)].map((id) => ({ topic, sk: `${group}#${id}` }));
+    const found = (await batchGetAll(this.documents, this.tableName, keys)).map(fromItem);
     return found.filter((l) => l.topicId === topicId).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 

@@ -14,7 +14,6 @@
  * carry the holder for fencing commits.
  */
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -30,6 +29,7 @@ import type {
   GroupView,
   StoredDeadLetter,
 } from '../core/ports';
+import { batchGetAll } from './batch-get';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { deadLetterItem } from './dead-letter-store';
 import {
@@ -129,18 +129,9 @@ export class DynamoGroupStore implements GroupStore {
   }
 
   async partitions(key: GroupKey, partitions: readonly number[]): Promise<GroupPartition[]> {
-    const found = new Map<string, Item>();
-    for (let i = 0; i < partitions.length; i += 100) {
-      let keys: Item[] = partitions.slice(i, i + 100).map((p) => ({ gt: pk(key), sk: partitionSk(key, p) }));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        const out = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
-        if (keys.length > 0) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
-      }
-    }
+    const keys = partitions.map((p) => ({ gt: pk(key), sk: partitionSk(key, p) }));
+    const items = await batchGetAll(this.documents, this.tableName, keys);
+    const found = new Map(items.map((item) => [String(item.sk), item]));
     return partitions.map((p) => toPartition(p, found.get(partitionSk(key, p))));
   }
 

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { PartitionState, SegmentCatalog, SegmentInfo } from '../core/ports';
 import type { Topic } from '../core/types';
-import { cancellationReasons, isTransactionConflict } from './conditions';
+import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { partitionSortKey } from './topic-store';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -136,7 +136,7 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
         }),
       );
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     // The archive mark never stays below the start offset.
     await this.documents
@@ -151,7 +151,7 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
         }),
       )
       .catch((error: unknown) => {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        if (!isConditionFailure(error)) throw error;
       });
   }
 
