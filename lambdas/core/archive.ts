@@ -22,7 +22,7 @@
  * records are removed and the start offset passes it.
  */
 import { mapWithConcurrency } from './concurrency';
-import { LOG_ITEM_MIN_DELETE_AGE_MS } from './limits';
+import { HOT_BYTES_MEASURE_INTERVAL_MS, LOG_ITEM_MIN_DELETE_AGE_MS } from './limits';
 import { streamKey } from './log';
 import type { BatchItem, BlobStore, LogStore, SegmentCatalog, SegmentInfo } from './ports';
 import { encodeSegment, segmentKey, type SegmentBatch } from './segment';
@@ -128,7 +128,11 @@ export class ArchiveService {
   /** Sums the record bytes still in DynamoDB (bounded: a partition with more items is left unmeasured). */
   private async measureHot(topic: Topic, partition: number): Promise<void> {
     const stream = streamKey(topic, partition);
-    const { archivedOffset } = await this.catalog.state(topic, partition);
+    const { archivedOffset, hotMeasuredAt } = await this.catalog.state(topic, partition);
+    // Reading the hot log costs about 1 read unit per 8 KB of it, every run. Only size retention
+    // needs a fresh figure; for describe, one measure an interval is enough.
+    const fresh = hotMeasuredAt !== undefined && Math.abs(this.now() - hotMeasuredAt) < HOT_BYTES_MEASURE_INTERVAL_MS;
+    if (topic.config.retentionBytes <= 0 && fresh) return;
     let bytes = 0;
     let position = archivedOffset;
     for (let page = 0; page < 20; page++) {

@@ -59,5 +59,12 @@ export const APPEND_DEADLINE_MS = 10_000;
  */
 export const LOG_ITEM_MIN_DELETE_AGE_MS = 60_000;
 
+/**
+ * How often the archiver re-measures a partition's hot bytes (a read of its
+ * whole hot log) when the topic has no size retention; with `retentionBytes`
+ * it measures at every run. See docs/PERFORMANCE.md, "Idle costs".
+ */
+export const HOT_BYTES_MEASURE_INTERVAL_MS = 60 * 60 * 1000;
+
 /** Life of cached topic metadata (partition count, id) in a container. */
 export const TOPIC_CACHE_TTL_MS = 5_000;
