@@ -20,6 +20,9 @@
  *   tributary:apiGatewayCloudWatchRole  false (default) | true: create the account's API Gateway logging role
  *   tributary:tracing                   false (default) | true: X-Ray
  *   tributary:s3ForcePathStyle          false (default) | true: path-style S3 in the functions (LocalStack)
+ *   tributary:consumerLagThreshold      records behind over which the lag alarms fire, default 10000
+ *   tributary:watchedGroups             group:topic[,group:topic…]: groups with their own lag-or-silence alarm
+ *   tributary:alarmTopicArn             ARN of an existing SNS topic the alarms notify (default: no action)
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -66,6 +69,19 @@ function removalPolicy(): RemovalPolicy | undefined {
   throw new Error(`Context tributary:removalPolicy must be retain or destroy, got '${value}'`);
 }
 
+/** `group:topic,group:topic`: consumer groups that should always be polling. */
+function watchedGroups(): Array<{ group: string; topic: string }> | undefined {
+  const value = context('watchedGroups');
+  if (value === undefined) return undefined;
+  return value.split(',').map((pair) => {
+    const [group, topic, extra] = pair.trim().split(':');
+    if (!group || !topic || extra !== undefined) {
+      throw new Error(`Context tributary:watchedGroups must be group:topic[,group:topic…], got '${value}'`);
+    }
+    return { group, topic };
+  });
+}
+
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
@@ -82,4 +98,7 @@ new TributaryStack(app, 'Tributary', {
   apiGatewayCloudWatchRole: flag('apiGatewayCloudWatchRole'),
   tracing: flag('tracing'),
   functionEnvironment: flag('s3ForcePathStyle') ? { TRIBUTARY_S3_FORCE_PATH_STYLE: '1' } : undefined,
+  consumerLagThreshold: positiveNumber('consumerLagThreshold'),
+  watchedGroups: watchedGroups(),
+  alarmTopicArn: context('alarmTopicArn'),
 });

@@ -38,10 +38,24 @@ export interface Config {
   exposeCapacity: boolean;
   /** SDK attempts per call (first try included) before THROTTLED/UNAVAILABLE. */
   maxAttempts: number;
+  /**
+   * Write CloudWatch metrics (embedded metric format, on stdout). On in
+   * Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) and off elsewhere, where
+   * nothing would read them; `POWERTOOLS_METRICS_DISABLED` overrides both ways.
+   */
+  metricsEnabled: boolean;
 }
 
-/** Default inline limit: above ~9 KB one S3 PUT is cheaper than the WCUs; see docs. */
-export const DEFAULT_INLINE_BATCH_MAX_BYTES = 16 * 1024;
+/**
+ * Default inline limit, from the cost model (docs/PERFORMANCE.md, "Inline or
+ * S3"): a batch of S KB kept inline costs S write units ($0.625 per million
+ * each) and S/8 read units per reading group; spilled it costs one S3 PUT
+ * ($5 per million, the price of 8 write units), a 1-unit pointer item, and
+ * an S3 GET per read and for the archiver. With one reading group the two
+ * meet at about 10 KB. Larger batches also wait for an S3 PUT (latency);
+ * raise TRIBUTARY_INLINE_BATCH_MAX_BYTES when that matters more than cost.
+ */
+export const DEFAULT_INLINE_BATCH_MAX_BYTES = 10 * 1024;
 /** DynamoDB's item limit is 400 KB; keep room for the other attributes. */
 export const MAX_INLINE_BATCH_BYTES = 380 * 1024;
 
@@ -75,6 +89,13 @@ function flag(env: Env, name: string): boolean {
   return raw === '1' || raw === 'true';
 }
 
+/** Powertools' reading of `POWERTOOLS_METRICS_DISABLED` (its "extended" booleans), defaulting to "outside Lambda". */
+function metricsEnabled(env: Env): boolean {
+  const disabled = env.POWERTOOLS_METRICS_DISABLED?.trim().toLowerCase();
+  if (disabled === undefined || disabled === '') return Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  return !['1', 'true', 'y', 'yes', 'on'].includes(disabled);
+}
+
 /** Builds the configuration from an environment (default: `process.env`). */
 export function loadConfig(env: Env = process.env): Config {
   return {
@@ -97,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     exposeCapacity: flag(env, 'TRIBUTARY_EXPOSE_CAPACITY'),
     maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
+    metricsEnabled: metricsEnabled(env),
   };
 }
 

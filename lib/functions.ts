@@ -18,6 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BUCKET_ENV, TABLE_ENV } from '../lambdas/config';
+import { METRICS_NAMESPACE } from '../lambdas/core/metrics';
 import { FUNCTIONS, type Access, type FunctionSpec } from '../lambdas/http/routes';
 import { pascalCase, type TableName } from './tables';
 
@@ -26,6 +27,15 @@ export type FunctionName = keyof typeof FUNCTIONS;
 
 /** Every function name, in `FUNCTIONS` order. */
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+/**
+ * The `service` of a function's logs, metrics and traces (Powertools'
+ * `POWERTOOLS_SERVICE_NAME`): `tributary-` and the name in kebab case,
+ * e.g. `tributary-dead-letters`.
+ */
+export function serviceName(name: FunctionName): string {
+  return `tributary-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
 
 /** The repository root: `FunctionSpec.entry` paths are relative to it. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -84,7 +94,9 @@ export interface TributaryFunctionsProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Active X-Ray tracing.
+   * Active X-Ray tracing (Powertools Tracer: the handler and every DynamoDB
+   * and S3 call as subsegments). Off, the Tracer is switched off too
+   * (`POWERTOOLS_TRACE_ENABLED=false`).
    * @default false
    */
   readonly tracing?: boolean;
@@ -165,6 +177,10 @@ export class TributaryFunctions extends Construct {
     const environment: Record<string, string> = {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
+      // Powertools: logs, EMF metrics and traces name the function as their service.
+      POWERTOOLS_SERVICE_NAME: serviceName(name),
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
     };
     for (const [table] of tableAccess) environment[TABLE_ENV[table]] = props.tables[table].tableName;
     if (spec.bucket) environment[BUCKET_ENV] = props.bucket.bucketName;

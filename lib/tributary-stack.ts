@@ -1,13 +1,16 @@
 /**
  * The whole service in one stack: DynamoDB tables, the segment bucket (and
  * its access-log bucket), one Lambda function per handler, the schedules of
- * the scheduled functions and the REST API in front of them.
+ * the scheduled functions, the REST API in front of them, and a CloudWatch
+ * dashboard with alarms.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Rule } from 'aws-cdk-lib/aws-events';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -17,6 +20,7 @@ import { TributaryApi } from './api';
 import { ACCESS_LOG_EXPIRATION, SegmentBucket } from './bucket';
 import { TributaryFunctions, type FunctionName } from './functions';
 import { acknowledgeNagFindings } from './nag';
+import { TributaryObservability, type WatchedGroup } from './observability';
 import { FunctionSchedules } from './schedules';
 import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
 
@@ -81,6 +85,24 @@ export interface TributaryStackProps extends StackProps {
    */
   readonly tracing?: boolean;
   /**
+   * Consumer lag (records) over which the lag alarms fire.
+   * @default 10000
+   */
+  readonly consumerLagThreshold?: number;
+  /**
+   * Consumer groups that should always be consuming a topic: each gets an
+   * alarm that also fires when the group stops polling.
+   * @default none
+   */
+  readonly watchedGroups?: readonly WatchedGroup[];
+  /**
+   * ARN of an existing SNS topic the alarms notify. The stack creates no
+   * topic: who is told, and how the topic is encrypted, is the account's
+   * choice.
+   * @default none: the alarms show on the dashboard and in the console
+   */
+  readonly alarmTopicArn?: string;
+  /**
    * Retention of the function and access log groups.
    * @default RetentionDays.ONE_MONTH
    */
@@ -109,6 +131,8 @@ export class TributaryStack extends Stack {
   readonly schedules: Readonly<Partial<Record<FunctionName, Rule>>>;
   /** The REST API. */
   readonly api: TributaryApi;
+  /** The CloudWatch dashboard and alarms. */
+  readonly observability: TributaryObservability;
 
   constructor(scope: Construct, id: string, props: TributaryStackProps = {}) {
     super(scope, id, {
@@ -156,6 +180,15 @@ export class TributaryStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.observability = new TributaryObservability(this, 'Observability', {
+      functions: this.functions,
+      restApi: this.api.restApi,
+      tables: this.tables,
+      consumerLagThreshold: props.consumerLagThreshold,
+      watchedGroups: props.watchedGroups,
+      alarmActions: props.alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] : undefined,
+    });
+
     acknowledgeNagFindings({
       functions,
       buckets,
@@ -177,6 +210,10 @@ export class TributaryStack extends Stack {
         description: TABLE_DEFINITIONS[name].purpose,
       });
     }
+    new CfnOutput(this, 'DashboardName', {
+      value: this.observability.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard: API, functions, records, consumer lag, store throttles, alarms.',
+    });
     new CfnOutput(this, 'BucketName', {
       value: this.bucket.bucketName,
       description: 'Archived log segments and large produce batches.',

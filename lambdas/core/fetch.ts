@@ -7,6 +7,7 @@
 import { OffsetOutOfRangeError, PartitionNotFoundError } from './errors';
 import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from './limits';
 import type { PartitionLog } from './log';
+import { countRecords } from './metrics';
 import type { TopicService } from './topics';
 import type { PartitionState } from './ports';
 import type { PositionedRecord, Topic } from './types';
@@ -58,6 +59,7 @@ export class FetchService {
         request.limit,
         MAX_FETCH_RESPONSE_BYTES,
         state.archivedOffset,
+        { wantEndOffset: true },
       );
       if (read.records.length === 0 && (read.missing || read.endOffset === undefined) && !refreshed) {
         // The cached marks may be behind the archiver or retention: look again, once, without the cache.
@@ -68,6 +70,7 @@ export class FetchService {
       if (read.records.length > 0 || this.now() >= deadline) {
         const endOffset = read.endOffset ?? (await this.log.endOffset(topic, request.partition));
         if (read.records.length === 0) await this.assertInRange(topic, request.partition, offset, state.startOffset, endOffset);
+        countRecords('Polled', read.records);
         return { records: read.records, nextOffset: read.nextOffset, endOffset: Math.max(endOffset, read.nextOffset) };
       }
       if (read.endOffset !== undefined) {

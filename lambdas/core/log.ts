@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from './errors';
 import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
+import { metrics } from './metrics';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
@@ -57,8 +58,13 @@ export interface ReadResult {
   missing?: boolean;
 }
 
+/** Streams whose last batch size a container remembers (cleared when full; only sizes first reads). */
+const BATCH_SIZES_REMEMBERED = 10_000;
+
 export class PartitionLog {
   private readonly heads = new Map<string, CachedHead>();
+  /** Records in the last batch seen per stream: sizes a read's first Query (see `readHot`). */
+  private readonly batchSizes = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -125,6 +131,7 @@ export class PartitionLog {
       }
       if ('failedParts' in result) throw new AtomicPartsFailedError(result.failedParts);
       failures += 1;
+      metrics().count('ConditionalWriteConflicts', 1);
       if (this.now() >= deadline) break;
       const stale = this.now() - cached.anchoredAt > HEAD_CACHE_TTL_MS;
       if ('conflict' in result || failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
@@ -173,9 +180,12 @@ export class PartitionLog {
     limit: number,
     maxBytes: number,
     archivedOffset = 0,
+    /** The caller needs the end offset (fetch answers it): read one item more to learn it at the tail. */
+    options: { wantEndOffset?: boolean } = {},
   ): Promise<ReadResult> {
+    const wantEnd = options.wantEndOffset ?? false;
     const archive = this.options.archive;
-    if (offset >= archivedOffset || !archive) return this.readHot(topic, partition, offset, limit, maxBytes);
+    if (offset >= archivedOffset || !archive) return this.readHot(topic, partition, offset, limit, maxBytes, wantEnd);
     const cold = await archive.read(topic, partition, offset, archivedOffset, limit, maxBytes);
     const last = cold[cold.length - 1];
     if (!last) return { records: [], nextOffset: offset, endOffset: undefined, missing: true };
@@ -185,17 +195,28 @@ export class PartitionLog {
       return { records: cold, nextOffset: next, endOffset: undefined };
     }
     // The read continues seamlessly from the segments into the hot log.
-    const hot = await this.readHot(topic, partition, next, limit - cold.length, maxBytes - used);
+    const hot = await this.readHot(topic, partition, next, limit - cold.length, maxBytes - used, wantEnd);
     return { records: [...cold, ...hot.records], nextOffset: hot.records.length > 0 ? hot.nextOffset : next, endOffset: hot.endOffset };
   }
 
-  private async readHot(topic: Topic, partition: number, offset: number, limit: number, maxBytes: number): Promise<ReadResult> {
+  private async readHot(
+    topic: Topic,
+    partition: number,
+    offset: number,
+    limit: number,
+    maxBytes: number,
+    wantEndOffset: boolean,
+  ): Promise<ReadResult> {
     const stream = streamKey(topic, partition);
     const items: BatchItem[] = [];
     let position = offset;
     let collected = 0;
+    let payload = 0;
     let endOffset: number | undefined;
-    let pageSize = Math.min(limit, 10);
+    // A Query is billed for every item it reads, and a batch item can hold hundreds of records:
+    // ask for about as many items as `limit` needs (one more when the caller wants the end offset,
+    // which then comes for free at the tail instead of costing a query for the newest item).
+    let pageSize = this.firstPageSize(stream, limit, wantEndOffset);
     for (let first = true; collected < limit; first = false) {
       const page = await this.log.forward(stream, position, pageSize);
       let pageItems = page.items;
@@ -206,19 +227,37 @@ export class PartitionLog {
         else if (pageItems.length === 0) return { records: [], nextOffset: offset, endOffset: beforeEnd };
       }
       const contiguous = takeContiguous(pageItems, position);
+      let used = 0;
       for (const item of contiguous) {
+        // Batches past the limit or the byte budget are not fetched from S3 nor decoded.
+        if (collected >= limit || (items.length > 0 && payload >= maxBytes)) break;
         items.push(item);
+        used += 1;
         collected += item.offset + item.count - position;
+        payload += item.bytes;
         position = item.offset + item.count;
+        this.noteBatchSize(stream, item.count);
       }
-      if (page.reachedEnd && contiguous.length === pageItems.length) endOffset = position;
-      if (contiguous.length < pageItems.length || page.reachedEnd || contiguous.length === 0) break;
+      if (page.reachedEnd && used === pageItems.length) endOffset = position;
+      if (used < pageItems.length || page.reachedEnd || used === 0 || payload >= maxBytes) break;
       const perItem = collected / items.length;
-      pageSize = Math.max(1, Math.min(100, Math.ceil((limit - collected) / perItem)));
+      pageSize = Math.max(1, Math.min(100, Math.ceil((limit - collected) / perItem) + (wantEndOffset ? 1 : 0)));
     }
     const records = await this.decode(partition, items, offset, limit, maxBytes);
     const last = records[records.length - 1];
     return { records, nextOffset: last ? last.offset + 1 : offset, endOffset };
+  }
+
+  /** Items for a read's first Query: from the stream's last seen batch size, else 2 (cheap either way). */
+  private firstPageSize(stream: string, limit: number, wantEndOffset: boolean): number {
+    const perItem = this.batchSizes.get(stream);
+    const items = perItem ? Math.ceil(limit / perItem) : 2;
+    return Math.max(1, Math.min(100, limit, items) + (wantEndOffset ? 1 : 0));
+  }
+
+  private noteBatchSize(stream: string, count: number): void {
+    if (this.batchSizes.size >= BATCH_SIZES_REMEMBERED && !this.batchSizes.has(stream)) this.batchSizes.clear();
+    this.batchSizes.set(stream, count);
   }
 
   /**

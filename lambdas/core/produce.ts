@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError, PayloadTooLargeError } from './errors';
 import { MAX_RECORD_BYTES } from './limits';
+import { countRecords } from './metrics';
 import type { PartitionLog } from './log';
 import { assignPartitions, StickyPartitioner } from './partitioner';
 import type { TopicService } from './topics';
@@ -53,6 +54,7 @@ export class ProduceService {
         });
       }),
     );
+    countRecords('Produced', records);
     return { results };
   }
 

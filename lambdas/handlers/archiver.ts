@@ -8,6 +8,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mapWithConcurrency } from '../core/concurrency';
 import { logger } from '../http/logger';
+import { withObservability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
 
 interface PartitionEvent {
@@ -31,7 +32,7 @@ async function fanOut(work: PartitionEvent[]): Promise<void> {
   );
 }
 
-export async function handler(event: unknown): Promise<unknown> {
+async function archive(event: unknown): Promise<unknown> {
   const archiver = getRuntime().archiver;
   if (isPartitionEvent(event)) {
     const report = await archiver.runPartition(event.topic, event.partition);
@@ -43,3 +44,5 @@ export async function handler(event: unknown): Promise<unknown> {
   logger.info('Archiver run dispatched', { partitions: work.length });
   return { dispatched: work.length };
 }
+
+export const handler = withObservability(archive);

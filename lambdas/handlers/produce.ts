@@ -2,10 +2,8 @@
 import { InvalidRequestError, PayloadTooLargeError } from '../core/errors';
 import { MAX_PRODUCE_REQUEST_BYTES } from '../core/limits';
 import { createHttpHandler } from '../http/middleware';
-import { parseJsonBody, parseProduce, parseTopicName } from '../http/schemas';
+import { IDEMPOTENCY_KEY, parseJsonBody, parseProduce, parseTopicName } from '../http/schemas';
 import { getRuntime } from '../runtime';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const handler = createHttpHandler({
   produce: async (request) => {

@@ -12,11 +12,11 @@ const CONSUMER_PATTERN = /^[a-zA-Z0-9._:@-]{1,200}$/;
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RECORDS = 100;
 
-const consumerId = z
+export const consumerId = z
   .string({ error: 'expected a string' })
   .regex(CONSUMER_PATTERN, { error: 'must be 1 to 200 characters of [a-zA-Z0-9._:@-]' });
 
-const pollBody = z.strictObject({
+export const pollBody = z.strictObject({
   topic: topicName,
   consumerId,
   maxRecords: safeInt(1, MAX_FETCH_LIMIT).default(DEFAULT_MAX_RECORDS),
@@ -25,7 +25,7 @@ const pollBody = z.strictObject({
   autoOffsetReset: z.enum(['earliest', 'latest'], { error: "expected 'earliest' or 'latest'" }).default('earliest'),
 });
 
-const commitBody = z.strictObject({
+export const commitBody = z.strictObject({
   topic: topicName,
   consumerId,
   offsets: z
@@ -34,7 +34,7 @@ const commitBody = z.strictObject({
     .max(MAX_PARTITIONS, { error: `at most ${MAX_PARTITIONS} offsets` }),
 });
 
-const nackBody = z.strictObject({
+export const nackBody = z.strictObject({
   topic: topicName,
   consumerId,
   partition: safeInt(0, MAX_PARTITIONS - 1),
@@ -42,7 +42,7 @@ const nackBody = z.strictObject({
   error: z.string({ error: 'expected a string' }).max(4096, { error: 'at most 4096 characters' }).optional(),
 });
 
-const redriveBody = z.strictObject({
+export const redriveBody = z.strictObject({
   group: z.string({ error: 'expected a string' }).regex(GROUP_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' }),
   ids: z
     .array(z.string({ error: 'expected a string' }).regex(DEAD_LETTER_ID_PATTERN, { error: 'not a dead-letter id' }), {
@@ -70,9 +70,14 @@ export const parseCommit = (body: unknown) => parse(commitBody, body);
 export const parseNack = (body: unknown) => parse(nackBody, body);
 export const parseRedrive = (body: unknown) => parse(redriveBody, body);
 
+/** The query parameters of group describe and consumer leave, of a dead-letter list and of a dead-letter delete. */
+export const TOPIC_QUERY = ['topic'] as const;
+export const DEAD_LETTER_LIST_QUERY = ['group', 'limit', 'cursor'] as const;
+export const GROUP_QUERY = ['group'] as const;
+
 /** `?topic=T` (required) for group describe and consumer leave. */
 export function parseTopicQuery(query: Query): string {
-  const { topic } = parseQuery(query, ['topic']);
+  const { topic } = parseQuery(query, TOPIC_QUERY);
   if (topic === undefined) throw new InvalidRequestError('is required', 'topic');
   return parse(topicName, topic, 'topic');
 }
@@ -84,7 +89,7 @@ export interface DeadLetterListQuery {
 }
 
 export function parseDeadLetterList(query: Query): DeadLetterListQuery {
-  const q = parseQuery(query, ['group', 'limit', 'cursor']);
+  const q = parseQuery(query, DEAD_LETTER_LIST_QUERY);
   return {
     group: q.group === undefined ? undefined : parseGroupName(q.group),
     limit: q.limit === undefined ? 100 : parse(safeInt(1, MAX_FETCH_LIMIT), /^\d{1,5}$/.test(q.limit) ? Number(q.limit) : NaN, 'limit'),
@@ -94,7 +99,7 @@ export function parseDeadLetterList(query: Query): DeadLetterListQuery {
 
 /** `?group=G` (required) for deleting one dead letter. */
 export function parseGroupQuery(query: Query): string {
-  const { group } = parseQuery(query, ['group']);
+  const { group } = parseQuery(query, GROUP_QUERY);
   if (group === undefined) throw new InvalidRequestError('is required', 'group');
   return parseGroupName(group);
 }

@@ -1,14 +1,16 @@
 /**
- * The middy stack every HTTP handler shares: header normalization, the
- * identity checked by the authorizer, the permission the route table names
- * for the route, the capacity meter, and error mapping (in `errors.ts`).
- * A handler file only lists its operations.
+ * The middy stack every HTTP handler shares: logging context, correlation
+ * id, tracing and metrics (`../observability/middleware.ts`), header
+ * normalization, the identity checked by the authorizer, the permission the
+ * route table names for the route, the capacity meter, and error mapping
+ * (in `errors.ts`). A handler file only lists its operations.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorize, type Identity, type Permission } from '../core/auth';
 import { RouteNotFoundError, TributaryError, UnauthenticatedError } from '../core/errors';
+import { observability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
 import { CapacityMeter, withMeter } from '../store/capacity-meter';
 import { errorResponse, JSON_HEADERS } from './errors';
@@ -56,6 +58,12 @@ function routeOf(event: APIGatewayProxyEvent): Route {
   return route;
 }
 
+/** The route's permission; a route open to any valid token (`'none'`) has no topic to check. */
+function permissionOf(route: Route): Action {
+  if (route.action === 'none') throw new Error(`${route.operation} needs no permission: there is nothing to authorize`);
+  return route.action;
+}
+
 function toResult(response: HttpResponse, meter: CapacityMeter, exposeCapacity: boolean): APIGatewayProxyResult {
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
   if (exposeCapacity) headers['x-tributary-capacity'] = meter.toHeader();
@@ -63,9 +71,16 @@ function toResult(response: HttpResponse, meter: CapacityMeter, exposeCapacity: 
   return { statusCode: response.statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(response.body) };
 }
 
+export interface HttpHandlerOptions {
+  /** Turns an error into the response (default: the /v1 error body; the Upstash facade has its own). */
+  readonly presentError?: (error: unknown) => APIGatewayProxyResult;
+}
+
 /** Builds the Lambda handler for a set of operations keyed by the route table's operation names. */
-export function createHttpHandler(operations: Readonly<Record<string, Operation>>) {
+export function createHttpHandler(operations: Readonly<Record<string, Operation>>, options: HttpHandlerOptions = {}) {
+  const presentError = options.presentError ?? errorResponse;
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(observability())
     .use(httpHeaderNormalizer())
     .use({
       onError: async (request) => {
@@ -75,7 +90,7 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
         } else if (error.code === 'THROTTLED' || error.code === 'UNAVAILABLE') {
           logger.warn('Transient failure', { code: error.code, cause: String(error.cause) });
         }
-        request.response = errorResponse(error);
+        request.response = presentError(error);
       },
     })
     .handler(async (event, context) => {
@@ -83,8 +98,10 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
       const operation = operations[route.operation];
       if (!operation) throw new RouteNotFoundError(event.httpMethod, event.path);
       const identity = identityFrom(event);
-      if (route.topicIn === 'path') authorize(identity, route.action, event.pathParameters?.topic ?? '*');
-      if (route.topicIn === 'none') authorize(identity, route.action, '*');
+      if (route.action !== 'none') {
+        if (route.topicIn === 'path') authorize(identity, route.action, event.pathParameters?.topic ?? '*');
+        if (route.topicIn === 'none') authorize(identity, route.action, '*');
+      }
       const meter = new CapacityMeter();
       const response = await withMeter(meter, () =>
         operation({
@@ -95,7 +112,7 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
           body: event.body,
           identity,
           context,
-          authorizeTopic: (topic, action = route.action) => authorize(identity, action, topic),
+          authorizeTopic: (topic, action) => authorize(identity, action ?? permissionOf(route), topic),
         }),
       );
       const { exposeCapacity } = getRuntime().config;

@@ -18,6 +18,9 @@ import {
 } from '../core/limits';
 import type { ProduceRecord } from '../core/produce';
 
+/** The `Idempotency-Key` header of a produce: 1 to 255 printable ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -36,7 +39,7 @@ export const topicName = z
 const retention = safeInt(-1).refine((v) => v === -1 || v > 0, { error: 'expected -1 (unlimited) or a positive integer' });
 
 /** A JSON object of string values; keeps every own key (also `__proto__`) as plain data. */
-const stringMap = z
+export const stringMap = z
   .custom<Record<string, string>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
     error: 'expected an object of string values',
   })
@@ -47,7 +50,7 @@ const stringMap = z
   })
   .transform((value) => Object.fromEntries(Object.entries(value)) as Record<string, string>);
 
-const produceRecord = z
+export const produceRecord = z
   .strictObject({
     key: z.string({ error: 'expected a string' }).nullable().optional(),
     value: z.unknown().optional(),
@@ -64,7 +67,7 @@ const produceRecord = z
     }
   });
 
-const produceBody = z.strictObject({
+export const produceBody = z.strictObject({
   records: z.array(produceRecord, { error: 'expected an array of records' }).min(1, { error: 'at least one record is required' }),
 });
 
@@ -75,13 +78,13 @@ const topicConfigFields = {
   maxDeliveryAttempts: safeInt(1, 1000).optional(),
 };
 
-const createTopicBody = z.strictObject({
+export const createTopicBody = z.strictObject({
   name: topicName,
   partitions: safeInt(MIN_PARTITIONS, MAX_PARTITIONS),
   ...topicConfigFields,
 });
 
-const updateTopicBody = z
+export const updateTopicBody = z
   .strictObject({ partitions: safeInt(MIN_PARTITIONS, MAX_PARTITIONS).optional(), ...topicConfigFields })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), {
     error: 'at least one of partitions, retentionMs, retentionBytes, archiveAfterMs, maxDeliveryAttempts is required',
@@ -214,8 +217,11 @@ export function parseQuery(query: Query, allowed: readonly string[]): Record<str
   return q;
 }
 
+/** The query parameters of a fetch (the OpenAPI description lists the same). */
+export const FETCH_QUERY = ['offset', 'fromTimestamp', 'limit', 'waitMs'] as const;
+
 export function parseFetchQuery(query: Query): FetchParams {
-  const q = parseQuery(query, ['offset', 'fromTimestamp', 'limit', 'waitMs']);
+  const q = parseQuery(query, FETCH_QUERY);
   const { offset, fromTimestamp } = q;
   if ((offset === undefined) === (fromTimestamp === undefined)) {
     throw new InvalidRequestError('give exactly one of offset (a number, earliest or latest) and fromTimestamp', 'offset');

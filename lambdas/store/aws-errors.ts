@@ -26,6 +26,11 @@ const TRANSIENT = new Set([
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
 
+/** True for an AWS error that means "slow down" (DynamoDB, S3, or any other service's throttling name). */
+export function isThrottling(error: unknown): boolean {
+  return error instanceof Error && THROTTLING.has(error.name);
+}
+
 export function translateAwsError(error: unknown, service: string): unknown {
   if (error instanceof TributaryError || !(error instanceof Error)) return error;
   const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };

@@ -4,13 +4,19 @@
  * records requests into the current `CapacityMeter`, and turns throttling
  * and transient failures (after the SDK's own retries) into `ThrottledError`
  * and `UnavailableError`, so no other module has to know SDK error names.
+ * Another middleware, inside the SDK's retry loop, counts every throttled
+ * attempt (the `Throttles` metric), retried or not. When tracing is on, each
+ * call is also an X-Ray subsegment.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
+import { metrics } from '../core/metrics';
+import { traceClient } from '../observability/tracer';
 import { currentMeter } from './capacity-meter';
-import { translateAwsError } from './aws-errors';
+import { isThrottling, translateAwsError } from './aws-errors';
+import { minimumUnits, type Units } from './item-size';
 
 export interface StoreClients {
   dynamodb: DynamoDBClient;
@@ -57,7 +63,21 @@ const CAPACITY_OPERATIONS = new Set([
   'TransactWriteItems',
 ]);
 
+/** Where the build-step middleware leaves the units DynamoDB's rules charge at least for a request. */
+const MINIMUM_UNITS = Symbol('tributaryMinimumUnits');
+
 function attachDynamoDbMeter(client: DynamoDBClient): void {
+  // DynamoDB Local under-reports some requests (multi-item transactions, empty reads): compute what
+  // DynamoDB's rules charge at least, from the marshalled request (the document client marshals after
+  // 'initialize', so this runs at 'build'). See item-size.ts.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const minimum = minimumUnits(operationName(context.commandName), args.input as Record<string, unknown>);
+      if (minimum) (context as Record<symbol, unknown>)[MINIMUM_UNITS] = minimum;
+      return next(args);
+    },
+    { step: 'build', name: 'tributaryMinimumUnits', override: true },
+  );
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = operationName(context.commandName);
@@ -71,12 +91,16 @@ function attachDynamoDbMeter(client: DynamoDBClient): void {
         const { total, read, write } = sumCapacity(output.ConsumedCapacity);
         const isRead = READ_OPERATIONS.has(operation);
         // DynamoDB reports a single CapacityUnits total; split it by the kind of operation.
-        const readUnits = read || (isRead ? total : 0);
-        const writeUnits = write || (isRead ? 0 : total);
+        const reportedRead = read || (isRead ? total : 0);
+        const reportedWrite = write || (isRead ? 0 : total);
+        const minimum = (context as Record<symbol, unknown>)[MINIMUM_UNITS] as Units | undefined;
+        const readUnits = Math.max(reportedRead, minimum?.read ?? 0);
+        const writeUnits = Math.max(reportedWrite, minimum?.write ?? 0);
+        const computed = readUnits > reportedRead || writeUnits > reportedWrite;
         const meter = currentMeter();
         const attempts = Math.max(1, output.$metadata?.attempts ?? 1);
         if (meter) {
-          meter.recordDynamoDb(operation, readUnits, writeUnits);
+          meter.recordDynamoDb(operation, readUnits, writeUnits, computed);
           for (let i = 1; i < attempts; i++) meter.recordDynamoDb(operation, 0, 0);
         }
         return result;
@@ -105,6 +129,29 @@ function attachS3Meter(client: S3Client): void {
   );
 }
 
+/**
+ * Counts throttled attempts. It sits right after the retry middleware, so it
+ * sees each attempt's failure (DynamoDB's own ThrottledRequests counts the
+ * same way), including those the SDK then retried successfully.
+ */
+function throttleCounter<Args, Output>(next: (args: Args) => Promise<Output>) {
+  return async (args: Args): Promise<Output> => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (isThrottling(error)) metrics().count('Throttles', 1);
+      throw error;
+    }
+  };
+}
+
+const THROTTLE_COUNTER = {
+  relation: 'after',
+  toMiddleware: 'retryMiddleware',
+  name: 'tributaryThrottleCounter',
+  override: true,
+} as const;
+
 /** Builds the clients for a configuration. */
 export function createStoreClients(config: Config): StoreClients {
   const dynamodb = new DynamoDBClient({
@@ -113,6 +160,9 @@ export function createStoreClients(config: Config): StoreClients {
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
   });
   attachDynamoDbMeter(dynamodb);
+  type DynamoDbMiddleware = Parameters<typeof dynamodb.middlewareStack.addRelativeTo>[0];
+  dynamodb.middlewareStack.addRelativeTo(throttleCounter as unknown as DynamoDbMiddleware, THROTTLE_COUNTER);
+  traceClient(dynamodb);
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -125,5 +175,8 @@ export function createStoreClients(config: Config): StoreClients {
     ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
   });
   attachS3Meter(s3);
+  type S3Middleware = Parameters<typeof s3.middlewareStack.addRelativeTo>[0];
+  s3.middlewareStack.addRelativeTo(throttleCounter as unknown as S3Middleware, THROTTLE_COUNTER);
+  traceClient(s3);
   return { dynamodb, documents, s3 };
 }
