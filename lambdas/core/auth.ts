@@ -101,6 +101,34 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** The credentials an `Authorization` header carries: the scheme, and the token (undefined when malformed). */
+export interface Credentials {
+  readonly scheme: 'bearer' | 'basic';
+  readonly token: string | undefined;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Reads `Bearer <token>`, or `Basic base64(username:token)` as the Upstash
+ * Kafka SDK sends it (the token is the password; the username is not
+ * checked). Malformed Basic credentials (not base64, no colon, empty
+ * password) keep the scheme with no token; any other scheme is undefined.
+ */
+export function credentialsOf(header: string | undefined): Credentials | undefined {
+  if (!header) return undefined;
+  const bearer = bearerToken(header);
+  if (bearer !== undefined) return { scheme: 'bearer', token: bearer };
+  const basic = /^Basic(?:\s+(.*))?$/is.exec(header);
+  if (!basic) return undefined;
+  const encoded = (basic[1] ?? '').trim();
+  if (encoded === '' || !BASE64.test(encoded)) return { scheme: 'basic', token: undefined };
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  return { scheme: 'basic', token: password === '' ? undefined : password };
+}
+
 /** Verifies a token; throws UnauthenticatedError for anything but a valid, existing token. */
 export async function authenticate(store: TokenStore, token: string | undefined): Promise<Identity> {
   const match = token ? TOKEN_PATTERN.exec(token) : null;

@@ -21,6 +21,8 @@ import type { GroupKey, GroupPartition, GroupStore, GroupView } from './ports';
 import type { TopicService } from './topics';
 import { wireSize, type PositionedRecord, type Topic } from './types';
 import type { DeadLetterWriter } from './dead-letters';
+import { LagSample, reportLag } from './lag';
+import { countRecords, metrics } from './metrics';
 
 export interface PollRequest {
   group: string;
@@ -30,6 +32,21 @@ export interface PollRequest {
   waitMs: number;
   sessionTimeoutMs: number;
   autoOffsetReset: 'earliest' | 'latest';
+  /**
+   * How far the consumer has already read (next offset) on partitions it
+   * held under a lease epoch. While it still holds a partition under that
+   * epoch, the poll reads from there rather than from the committed offset,
+   * so a consumer that commits less often than it polls (Kafka's auto-commit,
+   * the Upstash facade) does not get the same records again. A new epoch
+   * (the partition moved) starts at the committed offset again.
+   */
+  positions?: ReadonlyMap<number, ReadPosition> | undefined;
+}
+
+/** A consumer's read position on a partition, valid for one lease epoch. */
+export interface ReadPosition {
+  readonly offset: number;
+  readonly epoch: number;
 }
 
 export interface DeliveredRecord extends PositionedRecord {
@@ -39,6 +56,17 @@ export interface DeliveredRecord extends PositionedRecord {
 export interface PollResult {
   records: DeliveredRecord[];
   assignment: Array<{ partition: number; leaseExpiresAt: number }>;
+  /** The lease epoch of each partition read, for the caller's `positions` on its next poll. */
+  epochs: ReadonlyMap<number, number>;
+}
+
+/** The state to read from: the consumer's own position when it is ahead of the committed offset under the same lease. */
+function readFrom(state: GroupPartition, position: ReadPosition | undefined): GroupPartition {
+  if (!position || position.epoch !== state.epoch || state.committed === undefined || position.offset <= state.committed) {
+    return state;
+  }
+  // Records before the position were delivered under this lease: a nack's pending retry is behind us.
+  return { ...state, committed: position.offset, attempts: 0, retryAt: 0 };
 }
 
 export interface NackRequest {
@@ -90,10 +118,17 @@ export class GroupService {
     const held = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
     const assignment = () => held.map((partition) => ({ partition, leaseExpiresAt }));
     let pause = LONG_POLL_FIRST_PAUSE_MS;
+    const lag = new LagSample();
     for (;;) {
-      const states = (await this.groups.partitions(key, held)).filter((s) => s.holder === request.consumerId);
-      const records = await this.read(topic, states, request.maxRecords);
-      if (records.length > 0 || this.now() >= deadline) return { records, assignment: assignment() };
+      const states = (await this.groups.partitions(key, held))
+        .filter((s) => s.holder === request.consumerId)
+        .map((s) => readFrom(s, request.positions?.get(s.partition)));
+      const records = await this.read(topic, states, request.maxRecords, lag);
+      if (records.length > 0 || this.now() >= deadline) {
+        countRecords('Polled', records);
+        await reportLag(this.log, topic, request.group, lag, this.now);
+        return { records, assignment: assignment(), epochs: new Map(states.map((s) => [s.partition, s.epoch])) };
+      }
       // Nothing to deliver: wait cheaply until a batch lands at a committed offset or a backoff ends.
       while (this.now() < deadline) {
         await this.sleep(Math.min(pause, deadline - this.now()));
@@ -173,7 +208,7 @@ export class GroupService {
   }
 
   /** Reads up to `max` records across the partitions, starting at a random one for fairness. */
-  private async read(topic: Topic, states: readonly GroupPartition[], max: number): Promise<DeliveredRecord[]> {
+  private async read(topic: Topic, states: readonly GroupPartition[], max: number, lag?: LagSample): Promise<DeliveredRecord[]> {
     const now = this.now();
     const ready = states.filter((s) => s.committed !== undefined && s.retryAt <= now);
     const out: DeliveredRecord[] = [];
@@ -190,6 +225,7 @@ export class GroupService {
         from = Math.max(state.committed as number, marks.startOffset);
         read = await this.log.read(topic, state.partition, from, max - out.length, bytes, marks.archivedOffset);
       }
+      lag?.observe(state.partition, from, read);
       for (const record of read.records) {
         const size = wireSize(record);
         if (out.length > 0 && size > bytes) return out;
@@ -253,7 +289,10 @@ export class GroupService {
       const attempts = (request.offset === committed ? state.attempts : 0) + 1;
       if (attempts >= topic.config.maxDeliveryAttempts) {
         const done = await this.deadLetters.write(key, state, request.consumerId, record, attempts, request.error);
-        if (done) return { action: 'dead-lettered', deliveryAttempt: attempts };
+        if (done) {
+          metrics().count('RecordsDeadLettered', 1);
+          return { action: 'dead-lettered', deliveryAttempt: attempts };
+        }
       } else {
         const done = await this.groups.recordFailure(key, state, request.consumerId, {
           offset: request.offset,

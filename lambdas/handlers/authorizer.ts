@@ -4,11 +4,20 @@
  * request context; per-topic permissions are then checked against the route
  * table's action. The Allow policy covers the whole API so API Gateway can
  * cache the result (at most 60 s) for every route.
+ *
+ * Bearer credentials that fail are refused here (API Gateway answers 401).
+ * Basic credentials (`Basic base64(user:token)`, what the Upstash Kafka SDK
+ * sends) that fail are let through *without an identity*: API Gateway's own
+ * 401 body cannot differ per path, and the SDK can only read the
+ * `{"error": "…", "status": N}` body of the /upstash routes. Every handler
+ * refuses a request without an identity with 401 (`identityFrom` in
+ * http/middleware.ts) before reading anything, in its own error format.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authenticate, bearerToken } from '../core/auth';
+import { authenticate, credentialsOf } from '../core/auth';
 import { TributaryError } from '../core/errors';
 import { logger } from '../http/logger';
+import { withObservability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
 
 /**
@@ -20,25 +29,39 @@ export function apiWildcardArn(methodArn: string): string {
   return `${apiArn}/${stage}/*`;
 }
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+async function authorizeRequest(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const headers = event.headers ?? {};
   const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const credentials = credentialsOf(header ?? undefined);
   try {
-    const identity = await authenticate(getRuntime().tokens, bearerToken(header ?? undefined));
-    return {
-      principalId: identity.tokenId,
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWildcardArn(event.methodArn) }],
-      },
-      context: { tokenId: identity.tokenId, name: identity.name, permissions: JSON.stringify(identity.permissions) },
-    };
+    const identity = await authenticate(getRuntime().tokens, credentials?.token);
+    return allow(event.methodArn, identity.tokenId, {
+      tokenId: identity.tokenId,
+      name: identity.name,
+      permissions: JSON.stringify(identity.permissions),
+    });
   } catch (error) {
     if (!(error instanceof TributaryError) || (error.code !== 'UNAUTHENTICATED')) {
       logger.error('Authorizer failure', { error: error as Error });
       throw error;
     }
+    // No identity in the context: the handler answers 401 in its route's error format.
+    if (credentials?.scheme === 'basic') return allow(event.methodArn, 'anonymous', {});
     // API Gateway answers 401 (mapped to the API's error body) for exactly this message.
     throw new Error('Unauthorized');
   }
 }
+
+function allow(methodArn: string, principalId: string, context: Record<string, string>): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWildcardArn(methodArn) }],
+    },
+    context,
+  };
+}
+
+/** With logging context, correlation id, tracing and metrics (throttled token reads). */
+export const handler = withObservability(authorizeRequest);

@@ -11,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`). */
 export type Action = 'produce' | 'consume' | 'admin';
 
-export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens';
+export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens' | 'upstash' | 'meta';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -20,7 +20,12 @@ export interface Route {
   readonly handler: HandlerName;
   /** Operation name inside the handler (also the OpenAPI operationId). */
   readonly operation: string;
-  readonly action: Action;
+  /**
+   * The permission the route needs; `'none'`: any valid token may call it
+   * (it reads no topic, e.g. the API description). The token itself is
+   * always required: the authorizer guards every route.
+   */
+  readonly action: Action | 'none';
   /**
    * Where the topic the permission applies to comes from: the `{topic}` path
    * parameter (checked before the handler runs), the body or the query
@@ -83,7 +88,35 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/tokens', handler: 'tokens', operation: 'createToken', action: 'admin', topicIn: 'none' },
   { method: 'GET', path: '/v1/tokens', handler: 'tokens', operation: 'listTokens', action: 'admin', topicIn: 'none' },
   { method: 'DELETE', path: '/v1/tokens/{id}', handler: 'tokens', operation: 'revokeToken', action: 'admin', topicIn: 'none' },
+  // This API's OpenAPI 3.1 description (lambdas/http/openapi.ts; docs/openapi.json is the same document).
+  { method: 'GET', path: '/v1/openapi.json', handler: 'meta', operation: 'getOpenApi', action: 'none', topicIn: 'none' },
+  // The Upstash Kafka REST API (what the @upstash/kafka SDK calls), served by one facade function
+  // (lambdas/upstash/). `body` also covers topics taken from the consumer instance's stored state.
+  ...upstashRoutes([
+    ['POST', 'produce', 'upstashProduce', 'produce', 'body'],
+    ['POST', 'webhook', 'upstashWebhook', 'produce', 'query'],
+    ['POST', 'fetch', 'upstashFetch', 'consume', 'body'],
+    ['POST', 'consume/{group}/{instance}', 'upstashConsume', 'consume', 'body'],
+    ['POST', 'commit/{group}/{instance}', 'upstashCommit', 'consume', 'body'],
+    ['POST', 'committed/{group}/{instance}', 'upstashCommitted', 'consume', 'body'],
+    ['POST', 'delete-consumer/{group}/{instance}', 'upstashRemoveConsumer', 'consume', 'body'],
+    ['POST', 'offsets/{position}', 'upstashOffsets', 'consume', 'body'],
+    ['GET', 'topics', 'upstashTopics', 'admin', 'none'],
+    ['GET', 'consumers', 'upstashConsumers', 'admin', 'none'],
+  ]),
 ];
+
+/** The facade's routes, all under `/upstash` and served by the `upstash` handler. */
+function upstashRoutes(list: ReadonlyArray<[HttpMethod, string, string, Action, Route['topicIn']]>): Route[] {
+  return list.map(([method, path, operation, action, topicIn]) => ({
+    method,
+    path: `/upstash/${path}`,
+    handler: 'upstash',
+    operation,
+    action,
+    topicIn,
+  }));
+}
 
 export type Access = 'read' | 'readwrite';
 
@@ -162,6 +195,22 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
     memoryMb: 256,
     timeoutSeconds: 10,
     tables: { tokens: 'readwrite' },
+  },
+  // Serves the API description: no table, no bucket.
+  meta: {
+    entry: 'lambdas/handlers/meta.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: {},
+  },
+  upstash: {
+    entry: 'lambdas/handlers/upstash.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    // Produce appends (log), consume polls and commits (groups; facade state lives there too).
+    // deadLetters: read only because the group service is built with its table name; the facade never nacks.
+    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite', deadLetters: 'read' },
+    bucket: 'readwrite',
   },
 };
 

@@ -121,16 +121,27 @@ function describeRequest(req: Sent): string {
 
 const STACK_TRACE = /\n\s+at |node_modules|\.ts:\d+|\/work\/|\bat Object\.<anonymous>/;
 
-/** The API's error body: `{"error": {"code", "message"}}`, code matching the status, message a sentence, no stack trace. */
-function expectErrorBody(res: Got, context: string): void {
-  const ctx = `${context} → ${res.status} ${res.text.slice(0, 300)}`;
-  if (typeof res.body?.error?.code !== 'string' || typeof res.body.error.message !== 'string') {
-    throw new Error(`no API error body: ${ctx}`);
-  }
-  const { code, message } = res.body.error as { code: string; message: string };
+/**
+ * The code and message of an error body: `{"error": {"code", "message"}}`, or on
+ * /upstash routes also the Upstash facade's `{"error": "<message>", "status", "code"}`
+ * (gateway errors there keep the /v1 body). Undefined when the body is neither.
+ */
+function errorOf(res: Got, req: Sent): { code: string; message: string } | undefined {
+  const error = res.body?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string') return error;
+  const upstash = req.path.startsWith('/upstash/') && typeof error === 'string' && res.body.status === res.status;
+  return upstash && typeof res.body.code === 'string' ? { code: res.body.code, message: error } : undefined;
+}
+
+/** The API's error body (see errorOf), code matching the status, message a sentence, no stack trace. */
+function expectErrorBody(res: Got, req: Sent): void {
+  const ctx = `${describeRequest(req)} → ${res.status} ${res.text.slice(0, 300)}`;
+  const error = errorOf(res, req);
+  if (!error) throw new Error(`no API error body: ${ctx}`);
+  const { code, message } = error;
   if (message.trim() === '') throw new Error(`empty error message: ${ctx}`);
   if ((STATUS_BY_CODE as Record<string, number>)[code] !== res.status) throw new Error(`code ${code} does not go with status: ${ctx}`);
-  if (STACK_TRACE.test(message) || STACK_TRACE.test(res.text) || 'stack' in res.body || 'stack' in res.body.error) {
+  if (STACK_TRACE.test(message) || STACK_TRACE.test(res.text) || 'stack' in res.body || (typeof res.body.error === 'object' && 'stack' in res.body.error)) {
     throw new Error(`stack trace in error body: ${ctx}`);
   }
 }
@@ -140,15 +151,15 @@ function expectNo5xx(res: Got, req: Sent): void {
   if (res.status >= 500 || res.status < 200) {
     throw new Error(`expected no 5xx: ${describeRequest(req)} → ${res.status} ${res.text.slice(0, 300)}`);
   }
-  if (res.status >= 400) expectErrorBody(res, describeRequest(req));
+  if (res.status >= 400) expectErrorBody(res, req);
 }
 
 /** Exactly one of the given statuses (and codes, when given), with the error body. */
 function expectRefused(res: Got, req: Sent, statuses: readonly number[], codes?: readonly string[]): void {
   const ctx = `${describeRequest(req)} → ${res.status} ${res.text.slice(0, 300)}`;
   if (!statuses.includes(res.status)) throw new Error(`expected ${statuses.join('/')}: ${ctx}`);
-  expectErrorBody(res, describeRequest(req));
-  if (codes && !codes.includes(res.body.error.code)) throw new Error(`expected code ${codes.join('/')}: ${ctx}`);
+  expectErrorBody(res, req);
+  if (codes && !codes.includes(errorOf(res, req)?.code ?? '')) throw new Error(`expected code ${codes.join('/')}: ${ctx}`);
 }
 
 // The server runs in this process: any pollution would show here.
@@ -208,6 +219,7 @@ const ALLOWED_QUERY: Record<string, readonly string[]> = {
   leave: ['topic'],
   listDeadLetters: ['group', 'limit', 'cursor'],
   deleteDeadLetter: ['group'],
+  upstashWebhook: ['topic'],
 };
 
 /**
@@ -224,6 +236,8 @@ function validRequest(route: Route): { params: Record<string, string>; query: st
         partition: '0',
         group: GROUP,
         consumerId: 'fz-leaver',
+        instance: 'fz-instance',
+        position: 'latest',
         id: isTokensRoute(route) ? '0000000000000000' : '00000-0000000000000000-00000000',
       }[name] ?? 'x';
   }
@@ -234,6 +248,7 @@ function validRequest(route: Route): { params: Record<string, string>; query: st
       leave: `topic=${FZ}`,
       listDeadLetters: `group=${GROUP}`,
       deleteDeadLetter: `group=${GROUP}`,
+      upstashWebhook: `topic=${FZ}`,
     }[route.operation] ?? '';
   const spec = specOf(route);
   let body = spec ? templateText(spec) : undefined;
@@ -261,7 +276,8 @@ function routeMiss(segment: string): boolean {
 function paramValid(route: Route, name: string, value: string): boolean | undefined {
   if (isTokensRoute(route)) return name === 'id' ? /^[0-9a-f]{16}$/.test(value) : undefined;
   if (name === 'topic' || name === 'group') return TOPIC_PATTERN.test(value);
-  if (name === 'consumerId') return CONSUMER_PATTERN.test(value);
+  if (name === 'consumerId' || name === 'instance') return CONSUMER_PATTERN.test(value);
+  if (name === 'position') return value === 'earliest' || value === 'latest' || (/^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)));
   if (name === 'partition') return /^\d{1,16}$/.test(value) && Number(value) <= 999;
   return undefined;
 }
@@ -316,10 +332,11 @@ describe.each(ROUTES.map((route) => [routeKey(route), route] as const))('%s', (_
       .constantFrom<(p: string) => string>(
         (p) => `${p}/`,
         (p) => `/${p}`,
-        (p) => p.replace('/v1/', '/V1/'),
-        (p) => p.replace('/v1/', '/v2/'),
+        // The first segment (/v1, /upstash) changed.
+        (p) => p.replace(/^\/(\w+)\//, (_, first: string) => `/${first.toUpperCase()}/`),
+        (p) => p.replace(/^\/\w+\//, '/v2/'),
         (p) => `${p}/fz-x/fz-y/fz-z`,
-        (p) => p.replace('/v1/', '/v1/./'),
+        (p) => p.replace(/^(\/\w+\/)/, '$1./'),
       )
       .map((change) => ({ kind: 'structural' as const, change }));
     const fuzzed =
@@ -466,7 +483,7 @@ describe('known-invalid bodies', () => {
           const res = await send(req);
           expectRefused(res, req, [400], ['INVALID_REQUEST']);
           // API.md: "the message names the field".
-          if (!(res.body.error.message as string).includes(invalid.field)) {
+          if (!(errorOf(res, req)?.message ?? '').includes(invalid.field)) {
             throw new Error(`message does not name '${invalid.field}': ${describeRequest(req)} → ${res.text}`);
           }
         }),
@@ -488,8 +505,9 @@ describe('known-invalid bodies', () => {
         expectRefused(res, req, [400], ['INVALID_REQUEST']);
         // The field itself is present: the message may not call *it* missing (a field nested
         // inside it, such as permissions[0].actions, may really be missing).
-        if (res.body.error.message === `${invalid.field}: is required`) {
-          throw new Error(`'${invalid.field}' is present (${invalid.text.slice(0, 200)}) but the message says: ${res.body.error.message}`);
+        const message = errorOf(res, req)?.message;
+        if (message === `${invalid.field}: is required`) {
+          throw new Error(`'${invalid.field}' is present (${invalid.text.slice(0, 200)}) but the message says: ${message}`);
         }
       }),
       runs(30),

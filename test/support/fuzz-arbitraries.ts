@@ -460,6 +460,22 @@ export function bodySpecs(ctx: { topic: string; group: string }): Record<string,
         { name: 'targetTopic', required: false, valid: q(ctx.topic), wrong: badTopicName },
       ],
     },
+    // POST /upstash/consume/{group}/{instance} (the Upstash facade); `topics` is the alternative to `topic`.
+    upstashConsume: {
+      fields: [
+        { name: 'topic', required: true, valid: q(ctx.topic), wrong: badTopicName },
+        { name: 'timeout', required: false, inTemplate: true, valid: '0', wrong: badInt(0) },
+      ],
+    },
+    // POST /upstash/fetch: topic, partition and offset go together (or topicPartitionOffsets instead).
+    upstashFetch: {
+      fields: [
+        { name: 'topic', required: true, valid: q(ctx.topic), wrong: badTopicName },
+        { name: 'partition', required: true, valid: '0', wrong: badInt(0, 999) },
+        { name: 'offset', required: true, valid: '0', wrong: badInt(0) },
+        { name: 'timeout', required: false, inTemplate: true, valid: '0', wrong: badInt(0) },
+      ],
+    },
     // POST /v1/tokens (API.md "Authentication"), when the route exists.
     createToken: {
       fields: [
