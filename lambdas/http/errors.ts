@@ -6,25 +6,10 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { TributaryError, type ErrorCode } from '../core/errors';
+import { STATUS_BY_CODE } from './error-status';
 
-export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
-  INVALID_REQUEST: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  TOPIC_NOT_FOUND: 404,
-  GROUP_NOT_FOUND: 404,
-  PARTITION_NOT_FOUND: 404,
-  TOPIC_EXISTS: 409,
-  NOT_LEASE_HOLDER: 409,
-  REQUEST_IN_PROGRESS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  OFFSET_OUT_OF_RANGE: 416,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  THROTTLED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-};
+// The code → status table lives in its own dependency-free module so the client SDK shares it.
+export { STATUS_BY_CODE };
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 
@@ -40,3 +25,20 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
   }
   return { statusCode: 500, headers: { ...JSON_HEADERS }, body: errorBody('INTERNAL', 'Internal error.') };
 }
+
+/**
+ * The same errors in the Upstash Kafka REST API's body, for the `/upstash`
+ * routes: `{"error": "<message>", "status": N}` (the `@upstash/kafka` SDK
+ * throws `UpstashError(body.error)`), with the same status codes as /v1, plus
+ * `code` and any details (`startOffset`, `endOffset`) beside them.
+ */
+export function upstashErrorResponse(error: unknown): APIGatewayProxyResult {
+  const v1 = errorResponse(error);
+  const { error: inner, ...details } = JSON.parse(v1.body) as { error: { code: string; message: string } };
+  // Upstash clients send Basic credentials: say where the token goes.
+  const message = inner.code === 'UNAUTHENTICATED' ? UPSTASH_UNAUTHENTICATED : inner.message;
+  return { ...v1, body: JSON.stringify({ ...details, error: message, status: v1.statusCode, code: inner.code }) };
+}
+
+export const UPSTASH_UNAUTHENTICATED =
+  'A valid Tributary token is required as the password (Authorization: Basic base64(<any username>:<token>)).';

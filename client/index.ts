@@ -1,0 +1,20 @@
+/**
+ * The Tributary client SDK: `import { TributaryClient } from 'tributary/client'`.
+ * It speaks HTTP API v1 (API.md) with the global fetch.
+ */
+export { TributaryClient, type ClientOptions } from './client';
+export { Admin, type ListDeadLettersRequest } from './admin';
+export {
+  Consumer,
+  type Batch,
+  type ConsumerOptions,
+  type EachBatchPayload,
+  type EachRecordPayload,
+  type RunConfig,
+} from './consumer';
+export { Producer, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BYTES, type ProducerOptions, type SendRequest } from './producer';
+export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type TransportOptions } from './http';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
+export { base64ToBytes, bytesToBase64 } from './base64';
+export * from './errors';
+export type * from './types';
