@@ -1,5 +1,5 @@
 /**
- * Writes docs/openapi.json, the OpenAPI 3.1 description of the /v1 API,
+ * Writes docs/openapi.json, the OpenAPI 3.1 description of the HTTP API (/v1 and /upstash),
  * generated from the route table and the validation schemas
  * (lambdas/http/openapi.ts). Run `npm run openapi` after changing a route
  * or a schema; test/unit/openapi.unit.test.ts fails until you do.

@@ -1,9 +1,10 @@
 /**
- * The response bodies of the /v1 API as zod schemas, for the OpenAPI
- * description only (`openapi.ts`): handlers build their bodies in
- * `present.ts` and the handler files, and the end-to-end test
- * `test/e2e/openapi.e2e.test.ts` checks real responses against these, so a
- * handler that adds, drops or renames a field fails it.
+ * The response bodies of the /v1 API and of the Upstash facade (`/upstash`)
+ * as zod schemas, for the OpenAPI description only (`openapi.ts`): handlers
+ * build their bodies in `present.ts`, the handler files and
+ * `lambdas/upstash/`, and the end-to-end test `test/e2e/openapi.e2e.test.ts`
+ * checks real responses against these, so a handler that adds, drops or
+ * renames a field fails it.
  *
  * Objects are strict (every field the server sends is listed). The API only
  * grows by new optional fields, so clients should still ignore fields they
@@ -161,6 +162,84 @@ export function errorBody(status: number) {
       code: z.enum([first, ...rest]),
       message: z.string().describe('A sentence for humans; for 400 it names the field.'),
     }),
+    ...ERROR_DETAILS[status],
+  });
+}
+
+// The Upstash facade (lambdas/upstash/): the bodies of the Upstash Kafka REST API, as `@upstash/kafka` 1.3.5 reads them.
+
+export const upstashProduceResult = z.strictObject({
+  topic: z.string(),
+  partition,
+  offset,
+  timestamp: epochMs.describe("The message's timestamp: the one given, else when the server received it."),
+});
+
+export const upstashProduceResponse = z.array(upstashProduceResult).describe('One per message, in request order.');
+
+export const upstashMessage = z.strictObject({
+  topic: z.string(),
+  partition,
+  offset,
+  timestamp: epochMs,
+  key: z.string().describe('`""` for a record without a key.'),
+  value: z
+    .string()
+    .describe('The message: the string produced through the facade; a record produced through /v1 reads as its JSON string, its other JSON values as JSON text, binary values as UTF-8.'),
+  headers: z.array(z.strictObject({ key: z.string(), value: z.string() })),
+});
+
+export const upstashMessageList = z.array(upstashMessage).describe('Messages in partition order per partition, possibly none.');
+
+export const upstashSuccess = z.strictObject({ result: z.literal('Success'), status: z.literal(200) });
+
+export const upstashCommittedOffsets = z
+  .array(
+    z.strictObject({
+      topic: z.string(),
+      partition,
+      offset: z.number().int().min(-1).describe("The group's committed offset (the next to read); -1: none yet."),
+    }),
+  )
+  .describe('One per partition asked for, in request order.');
+
+export const upstashPartitionOffsets = z
+  .array(z.strictObject({ topic: z.string(), partition, offset }))
+  .describe('One per partition asked for, in request order.');
+
+export const upstashTopics = z.record(z.string(), z.number().int().min(1)).describe('Partitions per topic name, for every topic.');
+
+export const upstashConsumers = z
+  .array(
+    z.strictObject({
+      name: z.string().describe('The consumer group.'),
+      instances: z.array(
+        z.strictObject({
+          name: z.string().describe('The instance id.'),
+          topics: z.array(
+            z.strictObject({
+              topic: z.string(),
+              partitions: z.array(partition).describe('The partitions the instance holds (as of its last consume; none once its lease ran out).'),
+            }),
+          ),
+        }),
+      ),
+    }),
+  )
+  .describe('Every consumer instance, by group.');
+
+/**
+ * The facade's error body of one status (`upstashErrorResponse` in errors.ts): Upstash's
+ * `{"error": "<message>", "status": N}`, with the /v1 `code` and details beside them.
+ */
+export function upstashErrorBody(status: number) {
+  const codes = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter((code) => STATUS_BY_CODE[code] === status);
+  const [first, ...rest] = codes;
+  if (first === undefined) throw new Error(`No error code has status ${status}`);
+  return z.looseObject({
+    error: z.string().describe('A sentence for humans (the message of the SDK\'s UpstashError); for 400 it names the field.'),
+    status: z.literal(status),
+    code: z.enum([first, ...rest]),
     ...ERROR_DETAILS[status],
   });
 }

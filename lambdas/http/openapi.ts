@@ -1,10 +1,11 @@
 /**
- * The OpenAPI 3.1 description of the /v1 API, generated from what the
- * service itself runs on: the route table (`ROUTES`: paths, methods,
- * operationIds, permissions), the zod schemas the handlers validate request
- * bodies with (converted to JSON Schema draft 2020-12, the dialect of
- * OpenAPI 3.1), the query-parameter lists the parsers accept, the error
- * table (`STATUS_BY_CODE`) and the response schemas of `openapi-schemas.ts`.
+ * The OpenAPI 3.1 description of the whole HTTP API (/v1 and the Upstash
+ * facade under /upstash), generated from what the service itself runs on:
+ * the route table (`ROUTES`: paths, methods, operationIds, permissions), the
+ * zod schemas the handlers validate request bodies with (converted to JSON
+ * Schema draft 2020-12, the dialect of OpenAPI 3.1), the query-parameter
+ * lists the parsers accept, the error table (`STATUS_BY_CODE`) and the
+ * response schemas of `openapi-schemas.ts`.
  *
  * Served at `GET /v1/openapi.json` (`lambdas/handlers/meta.ts`) and shipped
  * as `docs/openapi.json` (`npm run openapi` writes it; a unit test fails
@@ -15,18 +16,17 @@
 import { z } from 'zod';
 import { ROUTES, type Route } from './routes';
 import { STATUS_BY_CODE } from './errors';
-import { OPERATIONS, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
+import { OPERATIONS, headerParameter, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
 import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
 import { createTokenBody } from './token-schemas';
+import * as upstash from '../upstash/schemas';
 
 type JsonObject = Record<string, unknown>;
 
-/** Only the /v1 API is described here; other route families (the Upstash facade) follow other specifications. */
-export const DESCRIBED_PREFIX = '/v1/';
-
-export const describedRoutes = (): Route[] => ROUTES.filter((route) => route.path.startsWith(DESCRIBED_PREFIX));
+/** Where the Upstash Kafka REST API that the facade serves is specified. */
+export const UPSTASH_REST_DOCS = 'https://upstash.com/docs/kafka/rest/restintro';
 
 const EXACTLY_ONE_VALUE = { oneOf: [{ required: ['value'] }, { required: ['valueBase64'] }] };
 
@@ -41,6 +41,14 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   NackRequest: nackBody,
   RedriveRequest: redriveBody,
   CreateTokenRequest: createTokenBody,
+  UpstashProduceRequest: upstash.upstashProduceBody,
+  UpstashProduceMessage: upstash.produceRequest,
+  UpstashFetchRequest: upstash.fetchBody,
+  UpstashConsumeRequest: upstash.consumeBody,
+  UpstashCommitRequest: upstash.upstashCommitBody,
+  UpstashTopicPartitionOffset: upstash.topicPartitionOffset,
+  UpstashTopicPartitions: upstash.topicPartitionsBody,
+  UpstashTopicPartition: upstash.topicPartition,
 };
 
 /** Response bodies by component name. */
@@ -62,6 +70,15 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreatedToken: responses.createdToken,
   TokenList: responses.tokenList,
   OpenApiDocument: responses.openApiDocument,
+  UpstashProduceResponse: responses.upstashProduceResponse,
+  UpstashProduceResult: responses.upstashProduceResult,
+  UpstashMessageList: responses.upstashMessageList,
+  UpstashMessage: responses.upstashMessage,
+  UpstashSuccess: responses.upstashSuccess,
+  UpstashCommittedOffsets: responses.upstashCommittedOffsets,
+  UpstashPartitionOffsets: responses.upstashPartitionOffsets,
+  UpstashTopics: responses.upstashTopics,
+  UpstashConsumers: responses.upstashConsumers,
 };
 
 /** The JSON Schema keywords the zod conversion cannot produce, by schema identity. */
@@ -72,6 +89,16 @@ const ADDITIONS = new Map<z.ZodType, JsonObject>([
   [responses.deliveredRecord, EXACTLY_ONE_VALUE],
   [responses.deadLetter, EXACTLY_ONE_VALUE],
   [updateTopicBody, { minProperties: 1 }],
+  [upstash.produceRequest, { description: 'One message. Header keys must be distinct.' }],
+  // topic, partition and offset go together; and there is something to read.
+  [
+    upstash.fetchBody,
+    {
+      dependentRequired: { topic: ['partition', 'offset'], partition: ['topic', 'offset'], offset: ['topic', 'partition'] },
+      anyOf: [{ required: ['topic'] }, { required: ['topicPartitionOffsets'], properties: { topicPartitionOffsets: { minItems: 1 } } }],
+    },
+  ],
+  [upstash.consumeBody, { oneOf: [{ required: ['topic'] }, { required: ['topics'] }] }],
 ]);
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -91,6 +118,19 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 /** Statuses that carry `Retry-After`. */
 const RETRY_AFTER = new Set([409, 429, 503]);
 
+/**
+ * Statuses API Gateway itself answers on any route, and when: always in the
+ * /v1 error body (lib/gateway-responses.ts), so on the facade's routes these
+ * statuses come in either body.
+ */
+const GATEWAY_CASES: Readonly<Record<number, string>> = {
+  401: 'no Authorization header, or a bearer token that fails',
+  413: 'a request over 10 MB',
+  429: 'its throttling',
+  503: 'timeouts and failures of the authorizer or the function',
+};
+const GATEWAY_STATUSES = new Set(Object.keys(GATEWAY_CASES).map(Number));
+
 function registryOf(schemas: Readonly<Record<string, z.ZodType>>) {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
@@ -108,6 +148,8 @@ function jsonSchemas(schemas: Readonly<Record<string, z.ZodType>>, io: 'input' |
     override: (ctx) => {
       const addition = ADDITIONS.get(ctx.zodSchema as unknown as z.ZodType);
       if (addition) Object.assign(ctx.jsonSchema, addition);
+      // A literal such as the facade's `"status": 400` is an integer, not just a number.
+      if (ctx.jsonSchema.type === 'number' && Number.isInteger(ctx.jsonSchema.const)) ctx.jsonSchema.type = 'integer';
     },
   });
   // Components are embedded in one document: no per-schema dialect or id.
@@ -120,17 +162,35 @@ function jsonSchemas(schemas: Readonly<Record<string, z.ZodType>>, io: 'input' |
 
 const ERROR_STATUSES = [...new Set(Object.values(STATUS_BY_CODE))].sort((a, b) => a - b);
 
+/** The error responses (and their body schemas) of each status: `Error<status>` for /v1, `UpstashError<status>` for the facade. */
 function errorComponents(): { schemas: Record<string, z.ZodType>; responses: JsonObject } {
   const schemas: Record<string, z.ZodType> = {};
   const out: JsonObject = {};
+  const retryAfter = (status: number) =>
+    RETRY_AFTER.has(status)
+      ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } } }
+      : {};
   for (const status of ERROR_STATUSES) {
+    const description = STATUS_TEXT[status] ?? `Error ${status}.`;
     schemas[`Error${status}`] = responses.errorBody(status);
     out[`Error${status}`] = {
-      description: STATUS_TEXT[status] ?? `Error ${status}.`,
-      ...(RETRY_AFTER.has(status)
-        ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } } }
-        : {}),
+      description,
+      ...retryAfter(status),
       content: { 'application/json': { schema: { $ref: `#/components/schemas/Error${status}` } } },
+    };
+  }
+  for (const status of ERROR_STATUSES) {
+    const own = { $ref: `#/components/schemas/UpstashError${status}` };
+    const gateway = GATEWAY_STATUSES.has(status);
+    schemas[`UpstashError${status}`] = responses.upstashErrorBody(status);
+    out[`UpstashError${status}`] = {
+      description: `${STATUS_TEXT[status] ?? `Error ${status}.`} In Upstash's error body${
+        gateway ? `; or in the /v1 error body when API Gateway answers itself (${GATEWAY_CASES[status]})` : ''
+      }.`,
+      ...retryAfter(status),
+      content: {
+        'application/json': { schema: gateway ? { oneOf: [own, { $ref: `#/components/schemas/Error${status}` }] } : own },
+      },
     };
   }
   return { schemas, responses: out };
@@ -144,11 +204,23 @@ function componentName(schema: z.ZodType, table: Readonly<Record<string, z.ZodTy
   return name;
 }
 
-function permissionText(route: Route): string {
+function permissionText(route: Route, doc: OperationDoc): string {
+  if (doc.permission) return doc.permission;
   const action = route.action;
   if (action === 'none') return 'Any valid token.';
   const where = { path: 'the `{topic}` in the path', body: 'the topic named in the body', query: 'the `topic` query parameter', none: '`*` (every topic)' };
   return `Permission \`${action}\` on ${where[route.topicIn]}.`;
+}
+
+function requestBody(doc: OperationDoc): JsonObject | undefined {
+  if (doc.request) {
+    return {
+      required: !doc.requestOptional,
+      content: { 'application/json': { schema: ref(componentName(doc.request, REQUEST_SCHEMAS)) } },
+    };
+  }
+  if (doc.textRequest) return { required: false, description: doc.textRequest, content: { '*/*': { schema: { type: 'string' } } } };
+  return undefined;
 }
 
 function operation(route: Route, doc: OperationDoc): JsonObject {
@@ -156,10 +228,14 @@ function operation(route: Route, doc: OperationDoc): JsonObject {
   const parameters = [
     ...names.map((name) => pathParameter(name, route)),
     ...(doc.query ?? []).map((name) => queryParameter(name, doc)),
+    ...(doc.headers ?? []).map((name) => headerParameter(name)),
     ...(doc.idempotencyKey
       ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Repeating a request with the same key within 24 h stores nothing new and returns the first response.', schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source } }]
       : []),
   ];
+  // The facade's handler answers errors in Upstash's body (`upstashErrorResponse`), and takes Basic credentials.
+  const facade = route.handler === 'upstash';
+  const body = requestBody(doc);
   const success: JsonObject = { description: doc.success.description };
   if (doc.success.body) {
     success.content = { 'application/json': { schema: ref(componentName(doc.success.body, RESPONSE_SCHEMAS)) } };
@@ -168,16 +244,17 @@ function operation(route: Route, doc: OperationDoc): JsonObject {
   return {
     operationId: route.operation,
     summary: doc.summary,
-    description: `${doc.description ? `${doc.description}\n\n` : ''}${permissionText(route)}`,
+    description: `${doc.description ? `${doc.description}\n\n` : ''}${permissionText(route, doc)}`,
     tags: [doc.tag],
     'x-tributary-permission': { action: route.action, topicIn: route.topicIn },
+    ...(facade ? { security: [{ basicToken: [] }, { bearerToken: [] }] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(doc.request
-      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(componentName(doc.request, REQUEST_SCHEMAS)) } } } }
-      : {}),
+    ...(body ? { requestBody: body } : {}),
     responses: {
       [String(doc.success.status)]: success,
-      ...Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }])),
+      ...Object.fromEntries(
+        statuses.map((status) => [String(status), { $ref: `#/components/responses/${facade ? 'UpstashError' : 'Error'}${status}` }]),
+      ),
     },
   };
 }
@@ -185,22 +262,32 @@ function operation(route: Route, doc: OperationDoc): JsonObject {
 function paths(): JsonObject {
   const out: Record<string, JsonObject> = {};
   const documented = new Set(Object.keys(OPERATIONS));
-  for (const route of describedRoutes()) {
+  for (const route of ROUTES) {
     const doc = OPERATIONS[route.operation];
     if (!doc) throw new Error(`Route ${route.method} ${route.path} (${route.operation}) has no entry in OPERATIONS`);
     documented.delete(route.operation);
     out[route.path] = { ...out[route.path], [route.method.toLowerCase()]: operation(route, doc) };
   }
-  if (documented.size > 0) throw new Error(`OPERATIONS describes operations no /v1 route has: ${[...documented].join(', ')}`);
+  if (documented.size > 0) throw new Error(`OPERATIONS describes operations no route has: ${[...documented].join(', ')}`);
   return out;
 }
 
 const DESCRIPTION = [
   'Tributary: a Kafka-like partitioned log and queue over HTTPS and JSON (topics, partitions, offsets, consumer groups with leases, dead letters).',
-  'Every route needs `Authorization: Bearer <token>`; a token carries permissions per topic-name pattern. Every non-2xx response has the body `{"error": {"code", "message"}}`.',
+  'Every /v1 route needs `Authorization: Bearer <token>`; a token carries permissions per topic-name pattern. Every non-2xx response of /v1 has the body `{"error": {"code", "message"}}`.',
+  `The routes under \`/upstash/…\` (tag Upstash) serve the Upstash Kafka REST API (${UPSTASH_REST_DOCS}) as the \`@upstash/kafka\` SDK 1.3.5 calls it, so its code runs against Tributary with another URL and a Tributary token as the Basic password. Their errors come in Upstash's body \`{"error": "<message>", "status": N}\`, with the /v1 \`code\` beside them.`,
   'Response objects list every field the server sends today; the API grows only by new optional fields and routes, so clients should ignore fields they do not know.',
-  'The same deployment also serves an Upstash-Kafka-compatible REST facade under `/upstash/…` (see the README); it follows the Upstash specification and is not described here.',
 ].join('\n\n');
+
+const TAGS: ReadonlyArray<JsonObject> = [
+  ...['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Tokens', 'Meta'].map((name) => ({ name })),
+  {
+    name: 'Upstash',
+    description:
+      'The Upstash-Kafka-compatible facade: the Upstash Kafka REST API (the calls of the `@upstash/kafka` SDK 1.3.5), on Tributary topics and consumer groups. Authenticate with HTTP Basic, any username and a Tributary token as the password (a bearer token works too). See the README, "Moving from Upstash Kafka", for how it maps and where it differs.',
+    externalDocs: { description: 'The Upstash Kafka REST API', url: UPSTASH_REST_DOCS },
+  },
+];
 
 /** Builds the document (deterministic: same code, same bytes). */
 export function buildOpenApiDocument(): JsonObject {
@@ -221,11 +308,17 @@ export function buildOpenApiDocument(): JsonObject {
       },
     ],
     security: [{ bearerToken: [] }],
-    tags: ['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Tokens', 'Meta'].map((name) => ({ name })),
+    tags: TAGS,
     paths: paths(),
     components: {
       securitySchemes: {
         bearerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'trb_<id>_<secret>', description: 'A Tributary token.' },
+        basicToken: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'For the /upstash routes, as the `@upstash/kafka` SDK sends it: `Basic base64(<username>:<token>)`, any username (not checked), a Tributary token as the password.',
+        },
       },
       schemas: {
         ...jsonSchemas(REQUEST_SCHEMAS, 'input'),

@@ -20,7 +20,8 @@ const header = z.strictObject({
   value: z.string({ error: 'expected a string' }),
 });
 
-const produceRequest = z.strictObject({
+/** One message of a produce request. */
+export const produceRequest = z.strictObject({
   topic: topicName,
   // The SDK sends strings (it JSON.stringifies anything else itself).
   value: z.string({ error: 'expected a string (the message)' }),
@@ -47,10 +48,23 @@ const timeout = safeInt(0).optional();
 const partition = safeInt(0, MAX_PARTITIONS - 1);
 const offset = safeInt(0);
 
-const topicPartition = z.strictObject({ topic: topicName, partition });
-const topicPartitionOffset = z.strictObject({ topic: topicName, partition, offset });
+export const topicPartition = z.strictObject({ topic: topicName, partition });
+export const topicPartitionOffset = z.strictObject({ topic: topicName, partition, offset });
 
-const fetchBody = z
+/** Entries of a commit, committed or offsets request. */
+const MAX_ENTRIES = 10_000;
+
+/**
+ * The bodies that are one object or an array of them, as single schemas (the
+ * OpenAPI description is generated from these). The parsers below check the
+ * same item by item, so a field is named like `[2].partition`;
+ * test/unit/openapi.unit.test.ts checks that both accept the same bodies.
+ */
+export const upstashProduceBody = z.union([produceRequest, z.array(produceRequest).min(1).max(MAX_RECORDS_PER_PRODUCE)]);
+export const upstashCommitBody = z.union([topicPartitionOffset, z.array(topicPartitionOffset).max(MAX_ENTRIES)]);
+export const topicPartitionsBody = z.union([topicPartition, z.array(topicPartition).max(MAX_ENTRIES)]);
+
+export const fetchBody = z
   .strictObject({
     topic: topicName.optional(),
     partition: partition.optional(),
@@ -69,7 +83,7 @@ const fetchBody = z
     }
   });
 
-const consumeBody = z
+export const consumeBody = z
   .strictObject({
     topic: topicName.optional(),
     topics: z.array(topicName, { error: 'expected an array of topic names' }).min(1, { error: 'at least one topic' }).max(100, { error: 'at most 100 topics' }).optional(),
@@ -82,7 +96,7 @@ const consumeBody = z
   });
 
 /** An instance id follows the rule of /v1 consumer ids (an instance is a consumer of the group). */
-const instanceId = z
+export const instanceId = z
   .string({ error: 'expected a string' })
   .regex(/^[a-zA-Z0-9._:@-]{1,200}$/, { error: 'must be 1 to 200 characters of [a-zA-Z0-9._:@-]' });
 
@@ -92,8 +106,6 @@ function oneOrMany<T>(schema: z.ZodType<T, unknown>, json: unknown): T[] {
   if (json.length > MAX_ENTRIES) throw new InvalidRequestError(`at most ${MAX_ENTRIES} entries`, 'body');
   return json.map((item, i) => parse(schema, item, `[${i}]`));
 }
-
-const MAX_ENTRIES = 10_000;
 
 /** A produce request: one message or an array of them (order kept). */
 export function parseUpstashProduce(body: string | null): UpstashProduceRequest[] {
@@ -111,9 +123,12 @@ export function parseUpstashProduce(body: string | null): UpstashProduceRequest[
   return list.map((item, i) => parse(produceRequest, item, Array.isArray(json) ? `[${i}]` : ''));
 }
 
+/** The query parameters of the webhook (the OpenAPI description lists the same). */
+export const WEBHOOK_QUERY = ['topic'] as const;
+
 /** `?topic=T` of the webhook. */
 export function parseWebhookQuery(query: Query): string {
-  const { topic } = parseQuery(query, ['topic']);
+  const { topic } = parseQuery(query, WEBHOOK_QUERY);
   if (topic === undefined) throw new InvalidRequestError('is required', 'topic');
   return parse(topicName, topic, 'topic');
 }

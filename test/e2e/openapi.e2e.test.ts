@@ -1,13 +1,14 @@
 /**
  * The OpenAPI description as a client meets it: `GET /v1/openapi.json`
  * serves the shipped docs/openapi.json, and real responses of every kind of
- * operation match the response schemas it declares for their status, so a
- * handler that adds, drops or renames a response field fails here.
+ * operation (of /v1 and of the Upstash facade) match the response schemas it
+ * declares for their status, so a handler that adds, drops or renames a
+ * response field fails here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import { uniqueName, type ApiResponse } from '../support/http';
+import { uniqueName, type ApiResponse, type RequestOptions } from '../support/http';
 import { openTarget, type Target } from '../support/target';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -21,9 +22,12 @@ function responseValidator(path: string, method: string, status: number): Valida
   let response = shipped.paths[path]?.[method]?.responses?.[String(status)];
   if (!response) throw new Error(`The document has no ${status} response for ${method.toUpperCase()} ${path}`);
   if (response.$ref) response = shipped.components.responses[String(response.$ref).split('/').pop() as string];
-  const ref = response.content?.['application/json']?.schema?.$ref as string | undefined;
-  if (!ref) return undefined;
-  return ajv.getSchema(`openapi.json${ref}`) ?? ajv.compile({ $ref: `openapi.json${ref}` });
+  const schema = response.content?.['application/json']?.schema as Json | undefined;
+  if (!schema) return undefined;
+  const ref = schema.$ref as string | undefined;
+  if (ref) return ajv.getSchema(`openapi.json${ref}`) ?? ajv.compile({ $ref: `openapi.json${ref}` });
+  // An inline schema (such as a oneOf of two error bodies): its references point into the document.
+  return ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi.json#/components/')) as Json);
 }
 
 /** Asserts the response has the status and the documented body for it (or no body when none is documented). */
@@ -141,5 +145,98 @@ describe('responses match the document', () => {
       'post',
       409,
     );
+  });
+});
+
+describe('Upstash facade responses match the document', () => {
+  const upTopic = uniqueName('openapi-up');
+  const upGroup = uniqueName('openapi-up-group');
+  const basic = (password: string) => `Basic ${Buffer.from(`anything:${password}`).toString('base64')}`;
+  /** A facade call as the `@upstash/kafka` SDK makes it: Basic credentials with the token as the password, JSON. */
+  const upstash = (method: string, path: string, body?: unknown, options: RequestOptions = {}) =>
+    target.client.request(method, `/upstash${path}`, {
+      ...options,
+      ...(body === undefined ? {} : { body }),
+      token: null,
+      headers: { Authorization: basic(target.client.token), ...options.headers },
+    });
+
+  beforeAll(async () => {
+    expect((await target.client.post('/v1/topics', { name: upTopic, partitions: 2 })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await target.client.delete(`/v1/topics/${upTopic}`);
+  });
+
+  it('for produce, the webhook, fetch, offsets and topics', async () => {
+    const one = await upstash('POST', '/produce', { topic: upTopic, value: 'one', key: 'k', partition: 0, headers: [{ key: 'h', value: 'v' }] });
+    expectDocumented(one, '/upstash/produce', 'post', 200);
+    const many = await upstash('POST', '/produce', [
+      { topic: upTopic, value: '{"n":2}', partition: 0, timestamp: 1_700_000_000_000 },
+      { topic: upTopic, value: 'three', partition: 1 },
+    ]);
+    expectDocumented(many, '/upstash/produce', 'post', 200);
+    expect(many.body).toHaveLength(2);
+    const webhook = await upstash('POST', `/webhook?topic=${upTopic}`, undefined, {
+      rawBody: 'plain text',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expectDocumented(webhook, '/upstash/webhook', 'post', 200);
+    // /v1 records (a JSON value, a binary one) read back as Upstash messages too.
+    await target.client.post(`/v1/topics/${upTopic}/records`, { records: [{ value: { n: 4 }, partition: 0 }, { valueBase64: 'AAEC', partition: 0 }] });
+
+    const fetched = await upstash('POST', '/fetch', { topic: upTopic, partition: 0, offset: 0, timeout: 0 });
+    expectDocumented(fetched, '/upstash/fetch', 'post', 200);
+    expect(fetched.body.length).toBeGreaterThanOrEqual(4);
+    const both = await upstash('POST', '/fetch', {
+      topicPartitionOffsets: [{ topic: upTopic, partition: 0, offset: 1 }, { topic: upTopic, partition: 1, offset: 0 }],
+      timeout: 0,
+    });
+    expectDocumented(both, '/upstash/fetch', 'post', 200);
+    for (const position of ['earliest', 'latest', '1700000000000']) {
+      expectDocumented(await upstash('POST', `/offsets/${position}`, [{ topic: upTopic, partition: 0 }]), '/upstash/offsets/{position}', 'post', 200);
+    }
+    expectDocumented(await upstash('GET', '/topics'), '/upstash/topics', 'get', 200);
+  });
+
+  it('for consumer instances: consume, commit, committed, consumers and their removal', async () => {
+    const instance = `/${upGroup}/i1`;
+    const consumed = await upstash('POST', `/consume${instance}`, { topic: upTopic, timeout: 0 }, {
+      headers: { 'Kafka-Auto-Offset-Reset': 'earliest', 'Kafka-Enable-Auto-Commit': 'false' },
+    });
+    expectDocumented(consumed, '/upstash/consume/{group}/{instance}', 'post', 200);
+    expect(consumed.body.length).toBeGreaterThan(0);
+    expectDocumented(await upstash('POST', `/commit${instance}`, { topic: upTopic, partition: 0, offset: 1 }), '/upstash/commit/{group}/{instance}', 'post', 200);
+    expectDocumented(await upstash('POST', `/commit${instance}`), '/upstash/commit/{group}/{instance}', 'post', 200);
+    const committed = await upstash('POST', `/committed${instance}`, [{ topic: upTopic, partition: 0 }, { topic: upTopic, partition: 1 }]);
+    expectDocumented(committed, '/upstash/committed/{group}/{instance}', 'post', 200);
+    expect(committed.body.map((c: Json) => c.offset)).not.toContain(-1);
+    // Another group has committed nothing: -1.
+    const none = await upstash('POST', `/committed/${upGroup}-other/i1`, { topic: upTopic, partition: 0 });
+    expectDocumented(none, '/upstash/committed/{group}/{instance}', 'post', 200);
+    expect(none.body).toEqual([{ topic: upTopic, partition: 0, offset: -1 }]);
+    expectDocumented(await upstash('GET', '/consumers'), '/upstash/consumers', 'get', 200);
+    expectDocumented(await upstash('POST', `/delete-consumer${instance}`), '/upstash/delete-consumer/{group}/{instance}', 'post', 200);
+  });
+
+  it('for errors, in Upstash\'s body (and in the /v1 body where API Gateway answers itself)', async () => {
+    expectDocumented(await upstash('POST', '/produce', { topic: upTopic, value: { not: 'a string' } }), '/upstash/produce', 'post', 400);
+    expectDocumented(await upstash('POST', '/produce', { topic: uniqueName('missing'), value: 'x' }), '/upstash/produce', 'post', 404);
+    const outOfRange = await upstash('POST', '/fetch', { topic: upTopic, partition: 0, offset: 999 });
+    expectDocumented(outOfRange, '/upstash/fetch', 'post', 416);
+    expect(outOfRange.body).toMatchObject({ status: 416, code: 'OFFSET_OUT_OF_RANGE' });
+    expectDocumented(
+      await upstash('POST', `/commit/${upGroup}/never-consumed`, { topic: upTopic, partition: 0, offset: 1 }),
+      '/upstash/commit/{group}/{instance}',
+      'post',
+      409,
+    );
+    expectDocumented(await upstash('POST', `/delete-consumer/${upGroup}/unknown`), '/upstash/delete-consumer/{group}/{instance}', 'post', 404);
+    const wrongPassword = await upstash('GET', '/topics', undefined, { headers: { Authorization: basic('trb_0000000000000000_not-the-secret') } });
+    expectDocumented(wrongPassword, '/upstash/topics', 'get', 401);
+    expect(wrongPassword.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(typeof wrongPassword.body.error).toBe('string');
+    const noCredentials = await target.client.get('/upstash/topics', { token: null });
+    expectDocumented(noCredentials, '/upstash/topics', 'get', 401);
   });
 });
