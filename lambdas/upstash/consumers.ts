@@ -100,9 +100,10 @@ export class UpstashConsumers {
       return new Map(known.positions.map((p) => [p.partition, { offset: p.offset, epoch: p.epoch }]));
     };
     const maxRecords = Math.max(1, Math.floor(MAX_RECORDS_PER_CONSUME / topics.length));
-    const poll = (index: number, waitMs: number) => {
+    const poll = (index: number, waitMs: number, signal?: AbortSignal) => {
       const topic = topics[index]!;
       return this.groups.poll({
+        signal,
         group,
         topic: topic.name,
         consumerId: instance,
@@ -114,14 +115,22 @@ export class UpstashConsumers {
       });
     };
     // One topic: one long poll. Several: a quick look at each (which also renews every lease),
-    // and only when all are empty a long poll of each, side by side.
+    // and only when all are empty a long poll of each, side by side, the first
+    // to find records ending the others' waits.
     let results: PollResult[];
     if (topics.length === 1) {
       results = [await poll(0, request.waitMs)];
     } else {
       results = await Promise.all(topics.map((_, i) => poll(i, 0)));
       if (request.waitMs > 0 && results.every((r) => r.records.length === 0)) {
-        results = await Promise.all(topics.map((_, i) => poll(i, request.waitMs)));
+        const found = new AbortController();
+        results = await Promise.all(
+          topics.map(async (_, i) => {
+            const result = await poll(i, request.waitMs, found.signal);
+            if (result.records.length > 0) found.abort();
+            return result;
+          }),
+        );
       }
     }
 

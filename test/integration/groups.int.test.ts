@@ -4,7 +4,8 @@
  * (invariant 4), and nack to the dead-letter table (invariant 5).
  */
 import { NotLeaseHolderError } from '../../lambdas/core/errors';
-import type { DeliveredRecord, PollRequest } from '../../lambdas/core/groups';
+import { DeadLetterWriter } from '../../lambdas/core/dead-letters';
+import { GroupService, type DeliveredRecord, type PollRequest } from '../../lambdas/core/groups';
 import { metered } from '../../lambdas/store/capacity-meter';
 import { buildEngine, type Engine } from '../support/engine';
 import { createTestTables, type TestTables } from '../support/backends';
@@ -160,6 +161,46 @@ describe('GroupService', () => {
     // At most one small query per held partition to look for records, never one per topic partition.
     expect(usage.dynamodbByOperation.Query ?? 0).toBeLessThanOrEqual(8 * 2);
     expect(usage.dynamodbRequests).toBeLessThan(64);
+  });
+
+  it('ends a long poll’s wait when its signal is aborted, and otherwise waits it out (fake clock, counted pauses)', async () => {
+    await admin.topics.create({ name: 'abortable', partitions: 2 });
+    // The clock moves only when the poll pauses, so the pauses can be counted without timing anything.
+    const waitOn = async (abortAfterPauses: number | undefined) => {
+      let clock = Date.now();
+      let pauses = 0;
+      const controller = new AbortController();
+      const service = new GroupService(
+        admin.topics,
+        admin.log,
+        admin.groupStore,
+        new DeadLetterWriter(admin.groupStore, admin.blobs, tables.config.inlineBatchMaxBytes),
+        () => clock,
+        async (ms) => {
+          clock += ms;
+          pauses += 1;
+          if (pauses === abortAfterPauses) controller.abort();
+        },
+      );
+      const started = clock;
+      const result = await service.poll({
+        group: `abort-${abortAfterPauses ?? 'never'}`,
+        topic: 'abortable',
+        consumerId: 'c1',
+        maxRecords: 10,
+        waitMs: 20_000,
+        sessionTimeoutMs: 60_000,
+        autoOffsetReset: 'earliest',
+        signal: controller.signal,
+      });
+      return { records: result.records.length, pauses, waited: clock - started };
+    };
+    const aborted = await waitOn(3);
+    expect(aborted).toEqual({ records: 0, pauses: 3, waited: 50 + 100 + 200 });
+    const full = await waitOn(undefined);
+    expect(full.records).toBe(0);
+    expect(full.waited).toBe(20_000);
+    expect(full.pauses).toBeGreaterThan(10);
   });
 
   it('frees a consumer’s partitions at once when it leaves', async () => {
