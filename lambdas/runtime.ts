@@ -89,7 +89,8 @@ export class Runtime {
         new DynamoGroupStore(
           this.clients.documents,
           requireTable(this.config, 'groups'),
-          requireTable(this.config, 'deadLetters'),
+          // Optional: only nacks write dead letters (the Upstash facade never nacks).
+          this.config.tables.deadLetters,
         ),
     );
   }

@@ -208,8 +208,8 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
     memoryMb: 1024,
     timeoutSeconds: 29,
     // Produce appends (log), consume polls and commits (groups; facade state lives there too).
-    // deadLetters: read only because the group service is built with its table name; the facade never nacks.
-    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite', deadLetters: 'read' },
+    // No dead-letters table: the facade never nacks.
+    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite' },
     bucket: 'readwrite',
   },
 };

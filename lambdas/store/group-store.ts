@@ -50,7 +50,8 @@ export class DynamoGroupStore implements GroupStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly deadLettersTable: string,
+    /** Needed only to dead-letter (nack); a function that never nacks is not granted the table. */
+    private readonly deadLettersTable: string | undefined,
   ) {}
 
   async heartbeat(key: GroupKey, consumer: string, expiresAt: number): Promise<GroupView> {
@@ -232,6 +233,7 @@ export class DynamoGroupStore implements GroupStore {
   }
 
   async deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean> {
+    if (!this.deadLettersTable) throw new Error('This function has no dead-letter table configured');
     const condition = this.failureCondition(expected);
     return this.transact([
       {
