@@ -1,6 +1,6 @@
 /** The Dead letters section of API.md, driven over HTTP as a client would. */
 import { expectError, uniqueName } from '../support/http';
-import { openTarget, type Target } from '../support/target';
+import { useTarget } from '../support/target';
 
 interface DeadLetter {
   id: string;
@@ -23,27 +23,13 @@ interface FetchedRecord {
   headers: Record<string, string>;
 }
 
-let target: Target;
-const created: string[] = [];
-beforeAll(async () => {
-  target = await openTarget();
-});
-afterAll(async () => {
-  for (const name of created) await target.client.delete(`/v1/topics/${name}`);
-  await target.close();
-});
+const session = useTarget('dlq');
+const { created, createTopic } = session;
 
-async function createTopic(partitions: number, extra: Record<string, unknown> = {}): Promise<string> {
-  const name = uniqueName('dlq');
-  const response = await target.client.post('/v1/topics', { name, partitions, ...extra });
-  expect(response.status).toBe(201);
-  created.push(name);
-  return name;
-}
 
-const list = (topic: string, query: string) => target.client.get(`/v1/topics/${topic}/dead-letters?${query}`);
-const redrive = (topic: string, body: unknown) => target.client.post(`/v1/topics/${topic}/dead-letters/redrive`, body);
-const remove = (topic: string, id: string, query: string) => target.client.delete(`/v1/topics/${topic}/dead-letters/${id}?${query}`);
+const list = (topic: string, query: string) => session.target.client.get(`/v1/topics/${topic}/dead-letters?${query}`);
+const redrive = (topic: string, body: unknown) => session.target.client.post(`/v1/topics/${topic}/dead-letters/redrive`, body);
+const remove = (topic: string, id: string, query: string) => session.target.client.delete(`/v1/topics/${topic}/dead-letters/${id}?${query}`);
 
 /**
  * A one-partition topic (maxDeliveryAttempts 1) whose group has dead-lettered `count` records:
@@ -53,11 +39,11 @@ async function withDeadLetters(count: number): Promise<{ topic: string; group: s
   const topic = await createTopic(1, { maxDeliveryAttempts: 1 });
   const group = uniqueName('workers');
   const records = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: { n: i }, headers: { origin: 'test' } }));
-  expect((await target.client.post(`/v1/topics/${topic}/records`, { records })).status).toBe(200);
-  const polled = await target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
+  expect((await session.target.client.post(`/v1/topics/${topic}/records`, { records })).status).toBe(200);
+  const polled = await session.target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
   expect(polled.body.records).toHaveLength(count);
   for (let i = 0; i < count; i++) {
-    const nacked = await target.client.post(`/v1/groups/${group}/nack`, { topic, consumerId: 'c1', partition: 0, offset: i, error: `failure ${i}` });
+    const nacked = await session.target.client.post(`/v1/groups/${group}/nack`, { topic, consumerId: 'c1', partition: 0, offset: i, error: `failure ${i}` });
     expect(nacked.body).toEqual({ action: 'dead-lettered', deliveryAttempt: 1 });
   }
   const listed = await list(topic, `group=${group}`);
@@ -69,7 +55,7 @@ async function withDeadLetters(count: number): Promise<{ topic: string; group: s
 async function readAll(topic: string, partitions: number): Promise<FetchedRecord[]> {
   const out: FetchedRecord[] = [];
   for (let p = 0; p < partitions; p++) {
-    const response = await target.client.get(`/v1/topics/${topic}/partitions/${p}/records?offset=0&limit=1000`);
+    const response = await session.target.client.get(`/v1/topics/${topic}/partitions/${p}/records?offset=0&limit=1000`);
     expect(response.status).toBe(200);
     out.push(...response.body.records);
   }
@@ -142,7 +128,7 @@ describe('Redriving dead letters', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ redriven: 1 });
 
-    const read = await target.client.get(`/v1/topics/${topic}/partitions/0/records?offset=3`);
+    const read = await session.target.client.get(`/v1/topics/${topic}/partitions/0/records?offset=3`);
     expect(read.body.records).toHaveLength(1);
     expect(read.body.records[0]).toMatchObject({ key: 'k1', value: { n: 1 } });
     expect(read.body.records[0].headers).toEqual({
@@ -156,7 +142,7 @@ describe('Redriving dead letters', () => {
     });
     expect(offsets((await list(topic, `group=${group}`)).body.deadLetters)).toEqual([0, 2]);
 
-    const polled = await target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
+    const polled = await session.target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
     expect(polled.body.records.map((r: FetchedRecord) => [r.offset, r.headers['x-dlq-offset']])).toEqual([[3, '1']]);
   });
 
@@ -164,7 +150,7 @@ describe('Redriving dead letters', () => {
     const { topic, group, letters } = await withDeadLetters(2);
     expect((await redrive(topic, { group, ids: [letters[0]!.id] })).body).toEqual({ redriven: 1 });
     expect((await redrive(topic, { group, ids: [letters[0]!.id] })).body).toEqual({ redriven: 0 });
-    expect((await target.client.get(`/v1/topics/${topic}`)).body.partitions[0].endOffset).toBe(3);
+    expect((await session.target.client.get(`/v1/topics/${topic}`)).body.partitions[0].endOffset).toBe(3);
   });
 
   it('appends all of a group’s dead letters to a targetTopic and leaves the source topic alone', async () => {
@@ -176,7 +162,7 @@ describe('Redriving dead letters', () => {
     expect(moved.every((r) => r.headers['x-dlq-topic'] === topic && r.headers['x-dlq-group'] === group)).toBe(true);
     expect(moved.map((r) => r.value)).toEqual(expect.arrayContaining([{ n: 0 }, { n: 1 }, { n: 2 }]));
     expect((await list(topic, `group=${group}`)).body.deadLetters).toEqual([]);
-    expect((await target.client.get(`/v1/topics/${topic}`)).body.partitions[0].endOffset).toBe(3);
+    expect((await session.target.client.get(`/v1/topics/${topic}`)).body.partitions[0].endOffset).toBe(3);
   });
 
   it.each([
@@ -198,16 +184,16 @@ describe('Redriving dead letters', () => {
     const topic = await createTopic(1, { maxDeliveryAttempts: 1 });
     const big = { text: 'z'.repeat(100_000) };
     const binary = Buffer.alloc(50_000, 7).toString('base64');
-    await target.client.post(`/v1/topics/${topic}/records`, { records: [{ key: 'big', value: big }, { valueBase64: binary }] });
+    await session.target.client.post(`/v1/topics/${topic}/records`, { records: [{ key: 'big', value: big }, { valueBase64: binary }] });
     const group = uniqueName('big');
-    await target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
-    for (const offset of [0, 1]) await target.client.post(`/v1/groups/${group}/nack`, { topic, consumerId: 'c1', partition: 0, offset });
+    await session.target.client.post(`/v1/groups/${group}/poll`, { topic, consumerId: 'c1' });
+    for (const offset of [0, 1]) await session.target.client.post(`/v1/groups/${group}/nack`, { topic, consumerId: 'c1', partition: 0, offset });
     const listed = (await list(topic, `group=${group}`)).body.deadLetters as DeadLetter[];
     expect(listed.map((l) => [l.offset, l.key, l.lastError])).toEqual([[0, 'big', null], [1, null, null]]);
     expect(listed[0]!.value).toEqual(big);
     expect((listed[1] as unknown as { valueBase64: string }).valueBase64).toBe(binary);
     expect((await redrive(topic, { group })).body).toEqual({ redriven: 2 });
-    const read = await target.client.get(`/v1/topics/${topic}/partitions/0/records?offset=2`);
+    const read = await session.target.client.get(`/v1/topics/${topic}/partitions/0/records?offset=2`);
     expect(read.body.records.map((r: { value?: unknown; valueBase64?: string }) => r.value ?? r.valueBase64)).toEqual([big, binary]);
     expect(read.body.records[0].headers['x-dlq-error']).toBe('');
   });
@@ -247,11 +233,11 @@ describe('Deleting dead letters', () => {
 
   it('answers 400 naming group when ?group is missing or malformed', async () => {
     const { topic, letters } = await withDeadLetters(1);
-    const missing = expectError(await target.client.delete(`/v1/topics/${topic}/dead-letters/${letters[0]!.id}`), 400, 'INVALID_REQUEST');
+    const missing = expectError(await session.target.client.delete(`/v1/topics/${topic}/dead-letters/${letters[0]!.id}`), 400, 'INVALID_REQUEST');
     expect(missing.body.error.message).toContain('group');
     const bad = expectError(await remove(topic, letters[0]!.id, 'group=bad%20group'), 400, 'INVALID_REQUEST');
     expect(bad.body.error.message).toContain('group');
-    expect((await target.client.get(`/v1/topics/${topic}/dead-letters`)).body.deadLetters).toHaveLength(1);
+    expect((await session.target.client.get(`/v1/topics/${topic}/dead-letters`)).body.deadLetters).toHaveLength(1);
   });
 });
 

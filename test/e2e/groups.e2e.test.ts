@@ -1,27 +1,13 @@
 /** The Consumer groups section of API.md, driven over HTTP as a client would. */
 import { expectError, uniqueName } from '../support/http';
-import { openTarget, type Target } from '../support/target';
+import { useTarget } from '../support/target';
 
 type Delivered = { partition: number; offset: number; key: string | null; value: unknown; headers: Record<string, string>; deliveryAttempt: number };
 type Assigned = { partition: number; leaseExpiresAt: number };
 
-let target: Target;
-const created: string[] = [];
-beforeAll(async () => {
-  target = await openTarget();
-});
-afterAll(async () => {
-  for (const name of created) await target.client.delete(`/v1/topics/${name}`);
-  await target.close();
-});
+const session = useTarget('groups');
+const { created, createTopic } = session;
 
-async function createTopic(partitions: number, extra: Record<string, unknown> = {}): Promise<string> {
-  const name = uniqueName('groups');
-  const response = await target.client.post('/v1/topics', { name, partitions, ...extra });
-  expect(response.status).toBe(201);
-  created.push(name);
-  return name;
-}
 
 /** Produces `perPartition` records to each partition; values are `p{partition}-{i}`. */
 async function fill(topic: string, partitions: number, perPartition: number): Promise<void> {
@@ -30,13 +16,13 @@ async function fill(topic: string, partitions: number, perPartition: number): Pr
     value: `p${i % partitions}-${Math.floor(i / partitions)}`,
     partition: i % partitions,
   }));
-  expect((await target.client.post(`/v1/topics/${topic}/records`, { records })).status).toBe(200);
+  expect((await session.target.client.post(`/v1/topics/${topic}/records`, { records })).status).toBe(200);
 }
 
-const poll = (group: string, body: Record<string, unknown>) => target.client.post(`/v1/groups/${group}/poll`, body);
-const commit = (group: string, body: Record<string, unknown>) => target.client.post(`/v1/groups/${group}/commit`, body);
-const nack = (group: string, body: Record<string, unknown>) => target.client.post(`/v1/groups/${group}/nack`, body);
-const describeGroup = (group: string, topic: string) => target.client.get(`/v1/groups/${group}?topic=${topic}`);
+const poll = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/poll`, body);
+const commit = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/commit`, body);
+const nack = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/nack`, body);
+const describeGroup = (group: string, topic: string) => session.target.client.get(`/v1/groups/${group}?topic=${topic}`);
 
 /** Polls successfully and returns the records and the partitions held. */
 async function pollOk(group: string, topic: string, consumerId: string, extra: Record<string, unknown> = {}) {
@@ -93,7 +79,7 @@ describe('Polling and committing', () => {
     const started = Date.now();
     const waiting = pollOk(group, topic, 'c1', { waitMs: 15000 });
     await new Promise((r) => setTimeout(r, 700));
-    await target.client.post(`/v1/topics/${topic}/records`, { records: [{ value: 'wake up' }] });
+    await session.target.client.post(`/v1/topics/${topic}/records`, { records: [{ value: 'wake up' }] });
     const { records } = await waiting;
     expect(records.map((r) => r.value)).toEqual(['wake up']);
     expect(Date.now() - started).toBeLessThan(12000);
@@ -164,11 +150,11 @@ describe('Queue model and pub/sub', () => {
     const group = uniqueName('leave');
     expect((await pollOk(group, topic, 'first')).partitions).toEqual([0, 1]);
     expect((await pollOk(group, topic, 'second')).partitions).toEqual([]);
-    const left = await target.client.delete(`/v1/groups/${group}/consumers/first?topic=${topic}`);
+    const left = await session.target.client.delete(`/v1/groups/${group}/consumers/first?topic=${topic}`);
     expect(left.status).toBe(204);
     expect(left.text).toBe('');
-    expectError(await target.client.delete(`/v1/groups/${group}/consumers/first`), 400, 'INVALID_REQUEST');
-    expectError(await target.client.delete(`/v1/groups/${uniqueName('none')}/consumers/first?topic=${topic}`), 404, 'GROUP_NOT_FOUND');
+    expectError(await session.target.client.delete(`/v1/groups/${group}/consumers/first`), 400, 'INVALID_REQUEST');
+    expectError(await session.target.client.delete(`/v1/groups/${uniqueName('none')}/consumers/first?topic=${topic}`), 404, 'GROUP_NOT_FOUND');
     const taken = await pollOk(group, topic, 'second');
     expect(taken.partitions).toEqual([0, 1]);
     expect(taken.records).toHaveLength(4); // nothing was committed: delivered again (at-least-once)
@@ -199,7 +185,7 @@ describe('Sessions', () => {
 describe('Describing a group', () => {
   it('shows committed offsets, end offsets, lag, and the live holder with its lease', async () => {
     const topic = await createTopic(2);
-    await target.client.post(`/v1/topics/${topic}/records`, {
+    await session.target.client.post(`/v1/topics/${topic}/records`, {
       records: [{ value: 1, partition: 0 }, { value: 2, partition: 0 }, { value: 3, partition: 0 }, { value: 4, partition: 1 }],
     });
     const group = uniqueName('describe');
@@ -218,7 +204,7 @@ describe('Describing a group', () => {
   it('answers 404 GROUP_NOT_FOUND for an unknown group and 400 naming topic without ?topic', async () => {
     const topic = await createTopic(1);
     expectError(await describeGroup(uniqueName('nobody'), topic), 404, 'GROUP_NOT_FOUND');
-    const missing = expectError(await target.client.get(`/v1/groups/${uniqueName('g')}`), 400, 'INVALID_REQUEST');
+    const missing = expectError(await session.target.client.get(`/v1/groups/${uniqueName('g')}`), 400, 'INVALID_REQUEST');
     expect(missing.body.error.message).toContain('topic');
     expectError(await describeGroup('g', 'no-such-topic-xyz'), 404, 'TOPIC_NOT_FOUND');
   });
@@ -246,7 +232,7 @@ describe('Nack, retries and dead letters', () => {
 
   it('dead-letters a record after maxDeliveryAttempts failures and continues after it', async () => {
     const topic = await createTopic(1, { maxDeliveryAttempts: 2 });
-    await target.client.post(`/v1/topics/${topic}/records`, {
+    await session.target.client.post(`/v1/topics/${topic}/records`, {
       records: [{ key: 'bad', value: { poison: true }, headers: { h: 'v' } }, { value: 'good' }],
     });
     const group = uniqueName('dlq');
@@ -259,7 +245,7 @@ describe('Nack, retries and dead letters', () => {
     const next = await pollOk(group, topic, 'c1');
     expect(next.records.map((r) => [r.offset, r.value, r.deliveryAttempt])).toEqual([[1, 'good', 1]]);
     expect((await describeGroup(group, topic)).body.partitions[0].committedOffset).toBe(1);
-    const listed = await target.client.get(`/v1/topics/${topic}/dead-letters?group=${group}`);
+    const listed = await session.target.client.get(`/v1/topics/${topic}/dead-letters?group=${group}`);
     expect(listed.status).toBe(200);
     expect(listed.body.deadLetters).toEqual([
       expect.objectContaining({
@@ -335,7 +321,7 @@ describe('Validation and missing resources', () => {
   it('answers 400 for a malformed group name or a body that is not JSON', async () => {
     const bad = expectError(await poll('bad%20group', { topic, consumerId: 'c1' }), 400, 'INVALID_REQUEST');
     expect(bad.body.error.message).toContain('group');
-    expectError(await target.client.request('POST', '/v1/groups/g/poll', { rawBody: '{"topic": ' }), 400, 'INVALID_REQUEST');
+    expectError(await session.target.client.request('POST', '/v1/groups/g/poll', { rawBody: '{"topic": ' }), 400, 'INVALID_REQUEST');
   });
 
   it('answers 404 TOPIC_NOT_FOUND to poll, commit and nack on a missing topic', async () => {
