@@ -4,30 +4,15 @@
  * dead-lettered, and consumer lag as polls sample it (exact at the tail, and
  * measured for a group more than one response behind).
  */
-import { NO_METRICS, setMetricsSink, type CounterName, type MetricsSink } from '../../lambdas/core/metrics';
+import { NO_METRICS, setMetricsSink } from '../../lambdas/core/metrics';
 import { recordSize } from '../../lambdas/core/types';
 import { createTestTables, type TestTables } from '../support/backends';
 import { buildEngine, type Engine } from '../support/engine';
-
-class Recorder implements MetricsSink {
-  readonly enabled = true;
-  readonly counts = new Map<CounterName, number>();
-  readonly lags: Array<[string, string, number]> = [];
-  count(name: CounterName, value: number) {
-    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
-  }
-  consumerLag(group: string, topic: string, lag: number) {
-    this.lags.push([group, topic, lag]);
-  }
-  reset() {
-    this.counts.clear();
-    this.lags.length = 0;
-  }
-}
+import { RecordingMetrics } from '../support/metrics';
 
 let tables: TestTables;
 let engine: Engine;
-const recorder = new Recorder();
+const recorder = new RecordingMetrics();
 const json = (value: unknown) => ({ json: JSON.stringify(value) });
 
 beforeAll(async () => {

@@ -14,13 +14,15 @@ import { loadConfig } from '../../lambdas/config';
 import { ThrottledError } from '../../lambdas/core/errors';
 import { LAG_PROBE_INTERVAL_MS, LagSample, reportLag } from '../../lambdas/core/lag';
 import type { PartitionLog } from '../../lambdas/core/log';
-import { metrics, NO_METRICS, setMetricsSink, type CounterName, type MetricsSink } from '../../lambdas/core/metrics';
+import { metrics, NO_METRICS, setMetricsSink } from '../../lambdas/core/metrics';
 import type { Topic } from '../../lambdas/core/types';
 import { logger } from '../../lambdas/http/logger';
 import { createHttpHandler } from '../../lambdas/http/middleware';
 import { metricsMiddleware } from '../../lambdas/observability/metrics';
 import { createStoreClients } from '../../lambdas/store/clients';
 import { lambdaContext } from '../../local/events';
+import { identityEvent } from '../support/events';
+import { RecordingMetrics } from '../support/metrics';
 
 const SECRET = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE';
 const TOKEN = `trb_0123456789abcdef_${SECRET}`;
@@ -41,39 +43,16 @@ async function captureOutput(run: () => Promise<unknown>): Promise<string[]> {
   return chunks.join('').split('\n').filter((line) => line.trim() !== '');
 }
 
-/** A sink that remembers what it was given. */
-class Recorder implements MetricsSink {
-  readonly enabled = true;
-  readonly counts = new Map<CounterName, number>();
-  readonly lags: Array<[string, string, number]> = [];
-  count(name: CounterName, value: number) {
-    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
-  }
-  consumerLag(group: string, topic: string, lag: number) {
-    this.lags.push([group, topic, lag]);
-  }
-}
-
 afterEach(() => setMetricsSink(NO_METRICS));
 
 describe('HTTP handler logs', () => {
-  const event = {
-    resource: '/v1/tokens',
-    path: '/v1/tokens',
-    httpMethod: 'GET',
+  const event = identityEvent('GET', '/v1/tokens', '/v1/tokens', {
     headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'jest' },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
     requestContext: {
       requestId: 'apigw-request-42',
       authorizer: { tokenId: '0123456789abcdef', name: 'jest', permissions: JSON.stringify([{ topics: '*', actions: ['admin'] }]) },
-    },
-  } as unknown as APIGatewayProxyEvent;
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  });
 
   it('carry the API Gateway and Lambda request ids, and no token, even from a request with an Authorization header', async () => {
     const handler = createHttpHandler({
@@ -181,7 +160,7 @@ describe('Throttle counting', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('counts every throttled attempt, the retried ones included, and the call ends as THROTTLED', async () => {
-    const recorder = new Recorder();
+    const recorder = new RecordingMetrics();
     setMetricsSink(recorder);
     const { dynamodb } = createStoreClients(loadConfig({ AWS_ENDPOINT_URL_DYNAMODB: endpoint, TRIBUTARY_MAX_ATTEMPTS: '2' }));
     requests = 0;
@@ -201,7 +180,7 @@ describe('reportLag', () => {
   };
 
   it('takes lag from a read that reached the end, reading nothing more', async () => {
-    const recorder = new Recorder();
+    const recorder = new RecordingMetrics();
     setMetricsSink(recorder);
     const log = logEndingAt(999);
     const sample = new LagSample();
@@ -213,7 +192,7 @@ describe('reportLag', () => {
   });
 
   it('reads the end offset of a partition the poll stopped short of, once per interval, and reports the lower bound between', async () => {
-    const recorder = new Recorder();
+    const recorder = new RecordingMetrics();
     setMetricsSink(recorder);
     const log = logEndingAt(50_000);
     let now = 1_000_000;
