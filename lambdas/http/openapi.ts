@@ -16,7 +16,8 @@
 import { z } from 'zod';
 import { ROUTES, type Route } from './routes';
 import { STATUS_BY_CODE } from './errors';
-import { OPERATIONS, headerParameter, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
+import { V1_OPERATIONS, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
+import { UPSTASH_OPERATIONS, headerParameter } from './openapi-upstash-operations';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
 import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
@@ -24,6 +25,9 @@ import { createTokenBody } from './token-schemas';
 import * as upstash from '../upstash/schemas';
 
 type JsonObject = Record<string, unknown>;
+
+/** Every operation's description, /v1 and the Upstash facade, by operationId. */
+const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...UPSTASH_OPERATIONS };
 
 /** Where the Upstash Kafka REST API that the facade serves is specified. */
 export const UPSTASH_REST_DOCS = 'https://upstash.com/docs/kafka/rest/restintro';
