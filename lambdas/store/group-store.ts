@@ -15,7 +15,7 @@
  */
 import {
   GetCommand,
-  QueryCommand,
+  paginateQuery,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -141,23 +141,21 @@ export class DynamoGroupStore implements GroupStore {
       new GetCommand({ TableName: this.tableName, Key: { gt: pk(key), sk: membersSk(key) }, ConsistentRead: true }),
     );
     const partitions: GroupPartition[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#gt = :gt AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#gt': 'gt', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':gt': pk(key), ':prefix': partitionPrefix(key) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#gt = :gt AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#gt': 'gt', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':gt': pk(key), ':prefix': partitionPrefix(key) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
         partitions.push(toPartition(Number(String(item.sk).slice(partitionPrefix(key).length)), item));
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { view: group.Item ? toView(group.Item) : undefined, partitions };
   }
 

@@ -12,6 +12,7 @@
  */
 import {
   BatchWriteCommand,
+  paginateQuery,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -164,25 +165,23 @@ export class DynamoLogStore implements LogStore {
 
   async purge(stream: string): Promise<string[]> {
     const blobKeys: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#stream = :stream',
-          ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset', '#blob': 'blob' },
-          ExpressionAttributeValues: { ':stream': stream },
-          ProjectionExpression: '#offset, #blob',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const items = out.Items ?? [];
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#stream = :stream',
+        ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset', '#blob': 'blob' },
+        ExpressionAttributeValues: { ':stream': stream },
+        ProjectionExpression: '#offset, #blob',
+      },
+    );
+    for await (const page of pages) {
+      const items = page.Items ?? [];
       for (const item of items) if (typeof item.blob === 'string') blobKeys.push(item.blob);
       for (let i = 0; i < items.length; i += 25) {
         await this.batchDelete(stream, items.slice(i, i + 25).map((item) => Number(item.offset)));
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     return blobKeys;
   }
 

@@ -13,6 +13,7 @@
  */
 import {
   GetCommand,
+  paginateQuery,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -104,21 +105,17 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
 
   async segments(topic: Topic, partition: number): Promise<SegmentInfo[]> {
     const out: SegmentInfo[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#topic = :topic AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#topic': 'topic', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':topic': topic.name, ':prefix': segmentPrefix(topic, partition) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(toInfo));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#topic = :topic AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#topic': 'topic', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':topic': topic.name, ':prefix': segmentPrefix(topic, partition) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []).map(toInfo));
     return out;
   }
 

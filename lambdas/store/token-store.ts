@@ -1,5 +1,11 @@
 /** DynamoDB access for API tokens (the `tokens` table). */
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  paginateScan,
+  PutCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Permission, StoredToken, TokenStore, TokenSummary } from '../core/auth';
 import { isConditionFailure } from './conditions';
 
@@ -37,19 +43,15 @@ export class DynamoTokenStore implements TokenStore {
   /** A paged Scan that never reads the hash out of the table (projection). */
   async list(): Promise<TokenSummary[]> {
     const tokens: TokenSummary[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: '#id, #name, #permissions, #createdAt',
-          ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#permissions': 'permissions', '#createdAt': 'createdAt' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) tokens.push(toSummary(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateScan(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        ProjectionExpression: '#id, #name, #permissions, #createdAt',
+        ExpressionAttributeNames: { '#id': 'id', '#name': 'name', '#permissions': 'permissions', '#createdAt': 'createdAt' },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) tokens.push(toSummary(item));
     return tokens;
   }
 

@@ -11,9 +11,9 @@
 import {
   DeleteCommand,
   GetCommand,
+  paginateQuery,
+  paginateScan,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -101,21 +101,19 @@ export class DynamoTopicStore implements TopicStore {
 
   async list(): Promise<Array<Pick<Topic, 'name' | 'partitions'>>> {
     const topics: Array<Pick<Topic, 'name' | 'partitions'>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#sk = :config',
-          ProjectionExpression: '#topic, #partitions',
-          ExpressionAttributeNames: { '#sk': 'sk', '#topic': 'topic', '#partitions': 'partitions' },
-          ExpressionAttributeValues: { ':config': CONFIG_SK },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) topics.push({ name: String(item.topic), partitions: Number(item.partitions) });
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateScan(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        FilterExpression: '#sk = :config',
+        ProjectionExpression: '#topic, #partitions',
+        ExpressionAttributeNames: { '#sk': 'sk', '#topic': 'topic', '#partitions': 'partitions' },
+        ExpressionAttributeValues: { ':config': CONFIG_SK },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) topics.push({ name: String(item.topic), partitions: Number(item.partitions) });
+    }
     return topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
@@ -177,21 +175,19 @@ export class DynamoTopicStore implements TopicStore {
 
   async partitionStates(topic: Topic): Promise<PartitionState[]> {
     const states: PartitionState[] = [];
-    let startKey: Record<string, unknown> | undefined;
     const prefix = `partition#${topic.topicId}#`;
-    do {
-      const out = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#topic = :topic AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#topic': 'topic', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':topic': topic.name, ':prefix': prefix },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) states.push(toState(Number(String(item.sk).slice(prefix.length)), item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#topic = :topic AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#topic': 'topic', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':topic': topic.name, ':prefix': prefix },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) states.push(toState(Number(String(item.sk).slice(prefix.length)), item));
+    }
     return states;
   }
 

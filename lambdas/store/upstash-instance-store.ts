@@ -12,7 +12,13 @@
  *       The registry `GET /consumers` queries (paged) instead of scanning the
  *       table. Written only when an instance is created or removed.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  paginateQuery,
+  PutCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { InstanceState, InstanceStore, InstanceTopicState } from '../upstash/consumers';
 import { batchGetAll } from './batch-get';
 
@@ -85,25 +91,23 @@ export class DynamoUpstashInstanceStore implements InstanceStore {
 
   async list(): Promise<InstanceState[]> {
     const registered: Array<{ group: string; instance: string }> = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#gt = :gt',
-          ExpressionAttributeNames: { '#gt': 'gt' },
-          ExpressionAttributeValues: { ':gt': REGISTRY },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#gt = :gt',
+        ExpressionAttributeNames: { '#gt': 'gt' },
+        ExpressionAttributeValues: { ':gt': REGISTRY },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
         const sk = String(item.sk);
         const at = sk.indexOf('#');
         registered.push({ group: sk.slice(0, at), instance: sk.slice(at + 1) });
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
     const items = await batchGetAll(this.documents, this.tableName, registered.map((r) => stateKey(r.group, r.instance)));
     const found = new Map(items.map((item) => [`${String(item.gt)}|${String(item.sk)}`, item]));
     return registered.map(({ group, instance }) => {
