@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { InvalidRequestError, PayloadTooLargeError } from '../core/errors';
 import { MAX_PARTITIONS, MAX_PRODUCE_REQUEST_BYTES, MAX_RECORDS_PER_PRODUCE, MAX_WAIT_MS } from '../core/limits';
-import { parseGroupName } from '../http/group-schemas';
-import { parse, parseJsonBody, parseQuery, safeInt, topicName, type Query } from '../http/schemas';
+import { parseGroupName, parseTopicQuery, TOPIC_QUERY } from '../http/group-schemas';
+import { parse, parseJsonBody, safeInt, topicName } from '../http/schemas';
 
 /** Upstash's default wait of fetch and consume, in ms. */
 export const DEFAULT_TIMEOUT_MS = 1000;
@@ -123,15 +123,9 @@ export function parseUpstashProduce(body: string | null): UpstashProduceRequest[
   return list.map((item, i) => parse(produceRequest, item, Array.isArray(json) ? `[${i}]` : ''));
 }
 
-/** The query parameters of the webhook (the OpenAPI description lists the same). */
-export const WEBHOOK_QUERY = ['topic'] as const;
-
-/** `?topic=T` of the webhook. */
-export function parseWebhookQuery(query: Query): string {
-  const { topic } = parseQuery(query, WEBHOOK_QUERY);
-  if (topic === undefined) throw new InvalidRequestError('is required', 'topic');
-  return parse(topicName, topic, 'topic');
-}
+/** The webhook's query: `?topic=T` (required), the same as group describe's (the OpenAPI description lists it). */
+export const WEBHOOK_QUERY = TOPIC_QUERY;
+export const parseWebhookQuery = parseTopicQuery;
 
 export interface UpstashFetchRequest {
   partitions: Array<{ topic: string; partition: number; offset: number }>;
