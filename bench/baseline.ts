@@ -23,7 +23,7 @@ import {
   QueryCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { encodeBatch } from '../lambdas/core/record-batch';
+import { encodeBatch } from '../lambdas/core/log/record-batch';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
 import { Usage } from './ledger';
 import { chunk, summarize, type BenchContext, type ScenarioResult } from './scenario';

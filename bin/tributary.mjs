@@ -14,5 +14,5 @@ import { register } from 'tsx/cjs/api';
 
 register();
 const require = createRequire(import.meta.url);
-const { main } = require('../cli/main.ts');
+const { main } = require('../packages/client/src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -6,13 +6,13 @@
  * `createRuntime(config)`.
  */
 import { loadConfig, requireBucket, requireTable, type Config } from './config';
-import { ArchiveService } from './core/archive';
-import { ArchiveReader } from './core/archive-reader';
+import { ArchiveService } from './core/archive/archive';
+import { ArchiveReader } from './core/archive/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
-import { FetchService } from './core/fetch';
-import { GroupService } from './core/groups';
-import { PartitionLog } from './core/log';
-import { ProduceService } from './core/produce';
+import { FetchService } from './core/log/fetch';
+import { GroupService } from './core/groups/groups';
+import { PartitionLog } from './core/log/log';
+import { ProduceService } from './core/log/produce';
 import { TopicService } from './core/topics';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';

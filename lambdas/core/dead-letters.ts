@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from './errors';
-import { AtomicPartsFailedError, type PartitionLog } from './log';
-import { assignPartitions, StickyPartitioner } from './partitioner';
+import { AtomicPartsFailedError, type PartitionLog } from './log/log';
+import { assignPartitions, StickyPartitioner } from './log/partitioner';
 import type { BlobStore, DeadLetterStore, GroupKey, GroupPartition, GroupStore, StoredDeadLetter } from './ports';
-import { decodeBatch, encodeBatch } from './record-batch';
+import { decodeBatch, encodeBatch } from './log/record-batch';
 import type { TopicService } from './topics';
 import type { LogRecord, PositionedRecord } from './types';
 

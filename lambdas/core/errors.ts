@@ -5,27 +5,9 @@
  * delay). HTTP status codes are assigned in one place: `lambdas/http/errors.ts`.
  */
 
-/** Every error code the service can answer with. */
-export const ERROR_CODES = [
-  'INVALID_REQUEST',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'TOPIC_NOT_FOUND',
-  'GROUP_NOT_FOUND',
-  'PARTITION_NOT_FOUND',
-  'TOPIC_EXISTS',
-  'NOT_LEASE_HOLDER',
-  'REQUEST_IN_PROGRESS',
-  'IDEMPOTENCY_KEY_REUSED',
-  'PAYLOAD_TOO_LARGE',
-  'OFFSET_OUT_OF_RANGE',
-  'THROTTLED',
-  'UNAVAILABLE',
-  'INTERNAL',
-] as const;
+import { ERROR_CODES, type ErrorCode } from '../../packages/client/src/protocol/error-codes';
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export { ERROR_CODES, type ErrorCode };
 
 export interface TributaryErrorOptions {
   cause?: unknown;

@@ -147,7 +147,7 @@ export interface TopicStore {
 export interface GroupView {
   /** Bumped by every change of assignment; changes are conditional on it. */
   readonly version: number;
-  readonly members: ReadonlyMap<string, import('./assignment').MemberState>;
+  readonly members: ReadonlyMap<string, import('./groups/assignment').MemberState>;
 }
 
 /** A partition's state within a group. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mapWithConcurrency } from './concurrency';
 import { InvalidRequestError, TopicExistsError, TopicNotFoundError } from './errors';
 import { TOPIC_CACHE_TTL_MS, TOPIC_DEFAULTS } from './limits';
-import { PartitionLog, streamKey } from './log';
+import { PartitionLog, streamKey } from './log/log';
 import type { BlobStore, LogStore, PartitionState, SegmentCatalog, TopicPatch, TopicStore } from './ports';
 import type { PartitionOffsets, Topic, TopicConfig } from './types';
 

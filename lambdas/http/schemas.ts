@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { InvalidRequestError, PayloadTooLargeError } from '../core/errors';
-import type { FetchPosition } from '../core/fetch';
+import type { FetchPosition } from '../core/log/fetch';
 import {
   DEFAULT_FETCH_LIMIT,
   MAX_FETCH_LIMIT,
@@ -16,7 +16,7 @@ import {
   MIN_PARTITIONS,
   TOPIC_NAME_PATTERN,
 } from '../core/limits';
-import type { ProduceRecord } from '../core/produce';
+import type { ProduceRecord } from '../core/log/produce';
 
 /** The `Idempotency-Key` header of a produce: 1 to 255 printable ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -3,7 +3,7 @@
  * group-store.ts for the layout). Kept apart so the store reads as its operations.
  */
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { MemberState } from '../core/assignment';
+import type { MemberState } from '../core/groups/assignment';
 import type { AssignmentChange, GroupKey, GroupPartition, GroupView } from '../core/ports';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

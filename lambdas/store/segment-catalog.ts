@@ -6,7 +6,7 @@
  *   topic = name, sk = "segment#{topicId}#{PPPPP}#{base:20}"
  *       base, end, bytes, objectBytes, maxTimestamp, key
  *   topic = name, sk = "segidx#{topicId}#{PPPPP}#{base:20}"
- *       idx (B): the offset index, 32 bytes per batch (core/segment.ts)
+ *       idx (B): the offset index, 32 bytes per batch (core/archive/segment.ts)
  *
  * A segment's entries and the move of the archive mark are one transaction,
  * so a reader below the mark always finds the segment.

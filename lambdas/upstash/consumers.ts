@@ -21,7 +21,7 @@ import {
   PartitionNotFoundError,
   TopicNotFoundError,
 } from '../core/errors';
-import type { GroupService, PollResult, ReadPosition } from '../core/groups';
+import type { GroupService, PollResult, ReadPosition } from '../core/groups/groups';
 import { MAX_FETCH_LIMIT } from '../core/limits';
 import type { TopicService } from '../core/topics';
 import type { PositionedRecord } from '../core/types';

@@ -9,7 +9,7 @@
  * reads as `""`; headers go from `[{key, value}]` to a map and back.
  */
 import { MAX_FETCH_RESPONSE_BYTES } from '../core/limits';
-import type { ProduceRecord } from '../core/produce';
+import type { ProduceRecord } from '../core/log/produce';
 import { wireSize, type PositionedRecord } from '../core/types';
 import type { UpstashProduceRequest } from './schemas';
 

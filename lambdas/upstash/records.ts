@@ -3,9 +3,9 @@
  * Tributary's engine (ProduceService, FetchService, TopicService). No HTTP
  * here: the handler parses and authorizes, this module translates.
  */
-import type { FetchPosition, FetchService } from '../core/fetch';
+import type { FetchPosition, FetchService } from '../core/log/fetch';
 import { MAX_FETCH_LIMIT } from '../core/limits';
-import type { ProduceService } from '../core/produce';
+import type { ProduceService } from '../core/log/produce';
 import type { TopicService } from '../core/topics';
 import { toMessage, toProduceRecord, withinResponseBudget, type UpstashMessage, type UpstashProduceResult } from './messages';
 import type { OffsetPosition, UpstashFetchRequest, UpstashProduceRequest } from './schemas';

@@ -5,7 +5,7 @@
  * concurrent archivers lose and duplicate nothing (invariant 6).
  */
 import { OffsetOutOfRangeError } from '../../lambdas/core/errors';
-import { streamKey } from '../../lambdas/core/log';
+import { streamKey } from '../../lambdas/core/log/log';
 import type { PositionedRecord } from '../../lambdas/core/types';
 import { buildEngine, InjectedFault, type Engine } from '../support/engine';
 import { createTestTables, type TestTables } from '../support/backends';

@@ -11,8 +11,8 @@
 import { metered } from '../../lambdas/store/capacity-meter';
 import { minimumUnits, transactionWriteUnits } from '../../lambdas/store/item-size';
 import { createRuntime, type Runtime } from '../../lambdas/runtime';
-import type { ProduceRecord } from '../../lambdas/core/produce';
-import { encodeBatch } from '../../lambdas/core/record-batch';
+import type { ProduceRecord } from '../../lambdas/core/log/produce';
+import { encodeBatch } from '../../lambdas/core/log/record-batch';
 import { OrderEvents } from '../../bench/workload';
 import { createTestTables, type TestTables } from '../support/backends';
 import { buildEngine, type Engine } from '../support/engine';

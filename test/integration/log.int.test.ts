@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { metered } from '../../lambdas/store/capacity-meter';
 import { createRuntime, type Runtime } from '../../lambdas/runtime';
-import type { ProduceRecord } from '../../lambdas/core/produce';
+import type { ProduceRecord } from '../../lambdas/core/log/produce';
 import type { PositionedRecord } from '../../lambdas/core/types';
 import { createTestTables, type TestTables } from '../support/backends';
 

@@ -5,14 +5,14 @@
  * a crash or a lost response would.
  */
 import type { Config } from '../../lambdas/config';
-import { ArchiveService, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../lambdas/core/archive';
-import { ArchiveReader } from '../../lambdas/core/archive-reader';
+import { ArchiveService, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from '../../lambdas/core/archive/archive';
+import { ArchiveReader } from '../../lambdas/core/archive/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from '../../lambdas/core/dead-letters';
-import { FetchService } from '../../lambdas/core/fetch';
-import { GroupService } from '../../lambdas/core/groups';
-import { PartitionLog } from '../../lambdas/core/log';
+import { FetchService } from '../../lambdas/core/log/fetch';
+import { GroupService } from '../../lambdas/core/groups/groups';
+import { PartitionLog } from '../../lambdas/core/log/log';
 import type { GroupStore, LogStore, SegmentCatalog } from '../../lambdas/core/ports';
-import { ProduceService } from '../../lambdas/core/produce';
+import { ProduceService } from '../../lambdas/core/log/produce';
 import { TopicService } from '../../lambdas/core/topics';
 import { S3BlobStore } from '../../lambdas/store/blob-store';
 import { createStoreClients } from '../../lambdas/store/clients';

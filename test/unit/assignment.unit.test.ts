@@ -1,5 +1,5 @@
-/** Coordinator-free partition assignment (lambdas/core/assignment.ts): shares, plans, and convergence. */
-import { fairShare, liveMembers, planAssignment, type AssignmentPlan, type MemberState } from '../../lambdas/core/assignment';
+/** Coordinator-free partition assignment (lambdas/core/groups/assignment.ts): shares, plans, and convergence. */
+import { fairShare, liveMembers, planAssignment, type AssignmentPlan, type MemberState } from '../../lambdas/core/groups/assignment';
 
 const NOW = 1_000_000;
 const LIVE = NOW + 30_000;

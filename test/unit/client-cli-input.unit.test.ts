@@ -1,8 +1,8 @@
 /** The CLI's pure input rules: stdin lines to records, token permissions from text, exit codes from API errors. */
-import { errorFromResponse, ERROR_CODES, STATUS_BY_CODE, TributaryConnectionError } from '../../client';
-import { EXIT, exitCodeFor } from '../../cli/exit-codes';
-import { recordFromLine } from '../../cli/line-records';
-import { formatPermissions, parsePermission } from '../../cli/permissions';
+import { errorFromResponse, ERROR_CODES, STATUS_BY_CODE, TributaryConnectionError } from '../../packages/client/src';
+import { EXIT, exitCodeFor } from '../../packages/client/src/cli/exit-codes';
+import { recordFromLine } from '../../packages/client/src/cli/line-records';
+import { formatPermissions, parsePermission } from '../../packages/client/src/cli/permissions';
 
 describe('recordFromLine', () => {
   test.each([

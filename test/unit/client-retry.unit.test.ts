@@ -4,7 +4,7 @@
  * requests are repeated, and errors come back as the classes of the shared
  * error table.
  */
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from '../../client/backoff';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from '../../packages/client/src/backoff';
 import {
   ERROR_CLASSES,
   ERROR_CODES,
@@ -18,9 +18,9 @@ import {
   TributaryConnectionError,
   TributaryError,
   UnavailableError,
-} from '../../client/errors';
-import { HttpTransport, isRetryable, type ApiRequest, type FetchLike } from '../../client/http';
-import { planBatches, Producer } from '../../client/producer';
+} from '../../packages/client/src/errors';
+import { HttpTransport, isRetryable, type ApiRequest, type FetchLike } from '../../packages/client/src/http';
+import { planBatches, Producer } from '../../packages/client/src/producer';
 
 const policy: RetryPolicy = { maxRetries: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 10_000 };
 

@@ -1,4 +1,4 @@
-import { takeContiguous } from '../../lambdas/core/log';
+import { takeContiguous } from '../../lambdas/core/log/log';
 
 const item = (offset: number, count: number) => ({ offset, count, maxTimestamp: 0, bytes: 0, appendedAt: 0 });
 

@@ -1,4 +1,4 @@
-import { assignPartitions, murmur2, partitionForKey, StickyPartitioner } from '../../lambdas/core/partitioner';
+import { assignPartitions, murmur2, partitionForKey, StickyPartitioner } from '../../lambdas/core/log/partitioner';
 
 describe('murmur2', () => {
   // The vectors of Apache Kafka's UtilsTest.testMurmur2: a key hashes here exactly as in a Java producer.

@@ -1,4 +1,4 @@
-import { CorruptBatchError, decodeBatch, encodeBatch } from '../../lambdas/core/record-batch';
+import { CorruptBatchError, decodeBatch, encodeBatch } from '../../lambdas/core/log/record-batch';
 import type { LogRecord } from '../../lambdas/core/types';
 
 const records: LogRecord[] = [

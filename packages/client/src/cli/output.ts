@@ -4,7 +4,7 @@
  * progress and diagnostics to stderr.
  */
 import Table from 'cli-table3';
-import type { TributaryRecord } from '../client';
+import type { TributaryRecord } from '..';
 
 export interface OutputOptions {
   json?: boolean;

@@ -21,13 +21,13 @@
  * deleted (it marks the head, so offsets keep counting); when it expires, its
  * records are removed and the start offset passes it.
  */
-import { mapWithConcurrency } from './concurrency';
-import { HOT_BYTES_MEASURE_INTERVAL_MS, LOG_ITEM_MIN_DELETE_AGE_MS } from './limits';
-import { streamKey } from './log';
-import type { BatchItem, BlobStore, LogStore, SegmentCatalog, SegmentInfo } from './ports';
+import { mapWithConcurrency } from '../concurrency';
+import { HOT_BYTES_MEASURE_INTERVAL_MS, LOG_ITEM_MIN_DELETE_AGE_MS } from '../limits';
+import { streamKey } from '../log/log';
+import type { BatchItem, BlobStore, LogStore, SegmentCatalog, SegmentInfo } from '../ports';
 import { encodeSegment, segmentKey, type SegmentBatch } from './segment';
-import type { TopicService } from './topics';
-import type { Topic } from './types';
+import type { TopicService } from '../topics';
+import type { Topic } from '../types';
 
 export interface ArchiveLimits {
   /** Batches per segment (and per run step). */

@@ -3,10 +3,10 @@
  * catalog names the segment holding an offset, its index gives the byte
  * range of the batches needed, and one ranged GET fetches them.
  */
-import type { SegmentCatalog, SegmentObjects } from './ports';
-import { decodeBatch } from './record-batch';
+import type { SegmentCatalog, SegmentObjects } from '../ports';
+import { decodeBatch } from '../log/record-batch';
 import { decodeFrames, decodeIndex, findEntry, type IndexEntry } from './segment';
-import { wireSize, type LogRecord, type PositionedRecord, type Topic } from './types';
+import { wireSize, type LogRecord, type PositionedRecord, type Topic } from '../types';
 
 /** S3's answer for a key that is gone (403 without s3:ListBucket, 404 with it). */
 function isMissingObject(error: unknown): boolean {

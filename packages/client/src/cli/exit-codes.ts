@@ -3,7 +3,7 @@
  * through the shared status table, so every 404 code (TOPIC_NOT_FOUND,
  * GROUP_NOT_FOUND, …) exits 3 without a list here to keep in step.
  */
-import { TributaryError, STATUS_BY_CODE, isErrorCode } from '../client';
+import { TributaryError, STATUS_BY_CODE, isErrorCode } from '..';
 
 export const EXIT = {
   OK: 0,

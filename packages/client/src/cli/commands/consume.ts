@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { NotLeaseHolderError, type Consumer, type DeliveredRecord } from '../../client';
+import { NotLeaseHolderError, type Consumer, type DeliveredRecord } from '../..';
 import type { CliContext } from '../context';
 import { integer } from '../options';
 import { note, recordLine, writeOut, type OutputOptions } from '../output';

@@ -3,8 +3,8 @@
  * SDK (client/). bin/tributary.mjs runs it; `main` resolves to the exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { TributaryConnectionError, TributaryError } from '../client';
-import packageJson from '../package.json';
+import { TributaryConnectionError, TributaryError } from '..';
+import packageJson from '../../package.json';
 import { registerConsume } from './commands/consume';
 import { registerDlq } from './commands/dlq';
 import { registerFetch } from './commands/fetch';

@@ -14,15 +14,15 @@ import {
   OffsetOutOfRangeError,
   PartitionNotFoundError,
   UnavailableError,
-} from './errors';
-import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from './limits';
-import type { PartitionLog } from './log';
-import type { GroupKey, GroupPartition, GroupStore, GroupView } from './ports';
-import type { TopicService } from './topics';
-import { wireSize, type PositionedRecord, type Topic } from './types';
-import type { DeadLetterWriter } from './dead-letters';
+} from '../errors';
+import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from '../limits';
+import type { PartitionLog } from '../log/log';
+import type { GroupKey, GroupPartition, GroupStore, GroupView } from '../ports';
+import type { TopicService } from '../topics';
+import { wireSize, type PositionedRecord, type Topic } from '../types';
+import type { DeadLetterWriter } from '../dead-letters';
 import { LagSample, reportLag } from './lag';
-import { countRecords, metrics } from './metrics';
+import { countRecords, metrics } from '../metrics';
 
 export interface PollRequest {
   group: string;

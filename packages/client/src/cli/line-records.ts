@@ -1,5 +1,5 @@
 /** `tributary produce` input: one record per line, its value the line's JSON if it parses, else the line as a string. */
-import type { ProducerRecord } from '../client';
+import type { ProducerRecord } from '..';
 
 export interface LineRecordOptions {
   key?: string;

@@ -1,7 +1,7 @@
 /** `tributary fetch TOPIC --partition P`: reads a partition by offset (no group, nothing committed), one JSON line per record. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { FetchStart } from '../../client';
+import type { FetchStart } from '../..';
 import type { CliContext } from '../context';
 import { integer } from '../options';
 import { UsageError } from '../usage-error';

@@ -7,7 +7,7 @@ import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { MAX_RECORDS_PER_REQUEST, type ProducerRecord, type RecordPosition } from '../../client';
+import { MAX_RECORDS_PER_REQUEST, type ProducerRecord, type RecordPosition } from '../..';
 import type { CliContext } from '../context';
 import { recordFromLine } from '../line-records';
 import { header, integer } from '../options';

@@ -18,9 +18,9 @@
  * stack's lag alarm therefore keeps its last state while data is missing
  * (see lib/observability.ts).
  */
-import type { PartitionLog, ReadResult } from './log';
-import { metrics } from './metrics';
-import type { Topic } from './types';
+import type { PartitionLog, ReadResult } from '../log/log';
+import { metrics } from '../metrics';
+import type { Topic } from '../types';
 
 /** How often, per group and partition, a container may pay for an end-offset read to measure lag. */
 export const LAG_PROBE_INTERVAL_MS = 60_000;

@@ -1,7 +1,7 @@
 /** `tributary tokens create|list|revoke` (needs a token with admin on `*`). */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { Permission } from '../../client';
+import type { Permission } from '../..';
 import type { CliContext } from '../context';
 import { isoTime, printJson, printLine, printTable, type OutputOptions } from '../output';
 import { formatPermissions, parsePermission } from '../permissions';

@@ -1,14 +1,12 @@
 /**
  * The errors the client throws. Every API error code has its own class,
- * taken from the one table the server answers with: the code list
- * (`ERROR_CODES`, lambdas/core/errors.ts) and its statuses (`STATUS_BY_CODE`,
- * lambdas/http/error-status.ts). Both modules are free of runtime
- * dependencies, so importing them pulls no server code into the client.
+ * taken from the one table the server answers with (`ERROR_CODES` and
+ * `STATUS_BY_CODE` in ./protocol/error-codes.ts, which the service imports
+ * from this package, never the other way round).
  * `ERROR_CLASSES` is typed over every code: a code added to the table
  * without a class here fails the type-check.
  */
-import { ERROR_CODES, type ErrorCode } from '../lambdas/core/errors';
-import { STATUS_BY_CODE } from '../lambdas/http/error-status';
+import { ERROR_CODES, STATUS_BY_CODE, type ErrorCode } from './protocol/error-codes';
 
 export { ERROR_CODES, STATUS_BY_CODE, type ErrorCode };
 

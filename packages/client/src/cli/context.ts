@@ -1,5 +1,5 @@
 /** What every command gets: the client, built on first use (so `--help` and usage errors need no connection). */
-import { TributaryClient } from '../client';
+import { TributaryClient } from '..';
 import { resolveConnection } from './connection';
 
 export interface CliContext {

@@ -14,7 +14,7 @@
  * (compressed) body. docs/STORAGE.md describes it for operators.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
-import type { LogRecord } from './types';
+import type { LogRecord } from '../types';
 
 const VERSION = 1;
 const CODEC_NONE = 0;

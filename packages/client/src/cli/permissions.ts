@@ -1,5 +1,5 @@
 /** `tributary tokens create --permission 'orders*=produce,consume'`: the API's permission objects from text. */
-import type { Action, Permission } from '../client';
+import type { Action, Permission } from '..';
 
 const ACTIONS: readonly Action[] = ['produce', 'consume', 'admin'];
 

@@ -1,6 +1,6 @@
 /** `tributary topics create|list|describe|update|delete` */
 import type { Command } from 'commander';
-import { TopicExistsError, TopicNotFoundError, type TopicConfig, type TopicDescription } from '../../client';
+import { TopicExistsError, TopicNotFoundError, type TopicConfig, type TopicDescription } from '../..';
 import type { CliContext } from '../context';
 import { integer } from '../options';
 import { isoTime, printJson, printLine, printTable, type OutputOptions } from '../output';

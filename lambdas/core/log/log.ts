@@ -11,12 +11,12 @@
  * DynamoDB write and no read.
  */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from './errors';
-import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from './limits';
-import { metrics } from './metrics';
+import { UnavailableError } from '../errors';
+import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from '../limits';
+import { metrics } from '../metrics';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from './ports';
+import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from '../ports';
 
 /** An atomic append was refused because some of its parts' conditions failed; nothing was written. */
 export class AtomicPartsFailedError extends Error {
@@ -24,9 +24,9 @@ export class AtomicPartsFailedError extends Error {
     super(`atomic parts failed: ${failedParts.join(', ')}`);
   }
 }
-import type { ArchiveReader } from './archive-reader';
+import type { ArchiveReader } from '../archive/archive-reader';
 import { decodeBatch, encodeBatch } from './record-batch';
-import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from './types';
+import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from '../types';
 
 /** The log item collection of one partition of one topic incarnation. */
 export function streamKey(topic: Pick<Topic, 'name' | 'topicId'>, partition: number): string {

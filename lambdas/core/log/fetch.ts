@@ -4,13 +4,13 @@
  * poll waiting at the end of a partition only repeats the cheapest possible
  * check (is there a batch at this offset?) with growing pauses.
  */
-import { OffsetOutOfRangeError, PartitionNotFoundError } from './errors';
-import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from './limits';
+import { OffsetOutOfRangeError, PartitionNotFoundError } from '../errors';
+import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from '../limits';
 import type { PartitionLog } from './log';
-import { countRecords } from './metrics';
-import type { TopicService } from './topics';
-import type { PartitionState } from './ports';
-import type { PositionedRecord, Topic } from './types';
+import { countRecords } from '../metrics';
+import type { TopicService } from '../topics';
+import type { PartitionState } from '../ports';
+import type { PositionedRecord, Topic } from '../types';
 
 export type FetchPosition =
   | { readonly kind: 'offset'; readonly offset: number }

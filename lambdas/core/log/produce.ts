@@ -3,13 +3,13 @@
  * touched (in parallel), and answer with every record's partition and
  * offset in request order. A 200 means every batch was durably written.
  */
-import { InvalidRequestError, PayloadTooLargeError } from './errors';
-import { MAX_RECORD_BYTES } from './limits';
-import { countRecords } from './metrics';
+import { InvalidRequestError, PayloadTooLargeError } from '../errors';
+import { MAX_RECORD_BYTES } from '../limits';
+import { countRecords } from '../metrics';
 import type { PartitionLog } from './log';
 import { assignPartitions, StickyPartitioner } from './partitioner';
-import type { TopicService } from './topics';
-import { recordSize, type LogRecord, type Payload, type Topic } from './types';
+import type { TopicService } from '../topics';
+import { recordSize, type LogRecord, type Payload, type Topic } from '../types';
 
 export interface ProduceRecord {
   key?: string | undefined;
