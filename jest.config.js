@@ -11,8 +11,13 @@
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
-  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // The service's tests use the client's TypeScript source; the published package is its compiled dist/.
+    '^@tributary/client$': '<rootDir>/packages/client/src/index.ts',
+  },
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/packages/client/dist/'],
 };
 
 /** @type {import('jest').Config} */

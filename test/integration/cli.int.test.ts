@@ -1,18 +1,20 @@
 /**
  * The `tributary` CLI driven as a user would: each command is a real
- * process (bin/tributary.mjs on this Node) against the local stack running
+ * process (the package's compiled bin, packages/client/dist/cli.mjs, rebuilt
+ * from the current sources before the tests, on this Node) against the local stack running
  * in-process, connected through TRIBUTARY_URL / TRIBUTARY_TOKEN or a
  * `.local/stack.json`. Checks what it prints, what it commits, and its exit
  * codes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TributaryClient } from 'tributary/client';
+import { TributaryClient } from '@tributary/client';
 import { startTestStack, type TestStack } from '../support/backends';
 
-const BIN = resolve(__dirname, '../../bin/tributary.mjs');
+const PACKAGE = resolve(__dirname, '../../packages/client');
+const BIN = resolve(PACKAGE, 'dist/cli.mjs');
 
 interface Run {
   code: number | null;
@@ -36,6 +38,8 @@ let connection: Record<string, string>;
 let counter = 0;
 
 beforeAll(async () => {
+  const build = spawnSync(process.execPath, [resolve(PACKAGE, 'scripts/build.mjs'), '--no-types'], { encoding: 'utf8' });
+  expect({ status: build.status, stderr: build.stderr }).toEqual({ status: 0, stderr: '' });
   stack = await startTestStack({ local: true });
   client = new TributaryClient({ url: stack.url, token: stack.token });
   connection = { TRIBUTARY_URL: stack.url, TRIBUTARY_TOKEN: stack.token };

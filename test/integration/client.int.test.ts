@@ -15,7 +15,7 @@ import {
   UnauthenticatedError,
   type DeliveredRecord,
   type FetchLike,
-} from 'tributary/client';
+} from '@tributary/client';
 import { startTestStack, type TestStack } from '../support/backends';
 
 let stack: TestStack;
