@@ -1,5 +1,5 @@
 /**
- * The Tributary client SDK: `import { TributaryClient } from 'tributary/client'`.
+ * The Tributary client SDK: `import { TributaryClient } from '@tributary/client'`.
  * It speaks HTTP API v1 (API.md) with the global fetch.
  */
 export { TributaryClient, type ClientOptions } from './client';
@@ -12,7 +12,14 @@ export {
   type EachRecordPayload,
   type RunConfig,
 } from './consumer';
-export { Producer, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BYTES, type ProducerOptions, type SendRequest } from './producer';
+export {
+  Producer,
+  DEFAULT_LINGER_MS,
+  MAX_RECORDS_PER_REQUEST,
+  MAX_REQUEST_BYTES,
+  type ProducerOptions,
+  type SendRequest,
+} from './producer';
 export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type TransportOptions } from './http';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 export { base64ToBytes, bytesToBase64 } from './base64';

@@ -85,7 +85,7 @@ export function registerProduce(program: Command, context: CliContext): void {
     .option('--json', 'print {"topic", "records", "partitions": [{"partition", "count", "firstOffset", "lastOffset"}]}')
     .addHelpText('after', '\nExample:\n  seq 1 1000 | tributary produce orders')
     .action(async (topic: string, options: ProduceOptions) => {
-      const producer = context.client().producer({ maxBatchRecords: options.batchSize });
+      const producer = context.client().producer({ maxBatchRecords: options.batchSize, lingerMs: 0 });
       const summary = new Summary();
       const bar = progressBar(topic);
       let batch: ProducerRecord[] = [];
