@@ -6,7 +6,7 @@
  * `.local/stack.json`. Checks what it prints, what it commits, and its exit
  * codes.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -352,5 +352,22 @@ describe('usage, help and connection', () => {
     const run = await tributary(['topics', 'list'], { env: { TRIBUTARY_URL: 'http://127.0.0.1:9' } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot reach the API');
+  });
+
+  test('`npx tributary` on the machine\'s Node prints no EBADENGINE warning (issue 16 §4)', async () => {
+    // As a user types it: npx and node from the system PATH, not the repository's node_modules/.bin (Node 22).
+    // The warning came from npx running the root package's own `bin` (not linked in node_modules/.bin): it
+    // then checked the root's engines (node >=22) against Node 20. The bin now comes from the workspace package.
+    const path = (process.env.PATH ?? '').split(':').filter((dir) => !dir.includes('node_modules')).join(':');
+    const systemNode = await new Promise<string>((done, fail) =>
+      execFile('node', ['-v'], { env: { ...process.env, PATH: path } }, (error, out) => (error ? fail(error) : done(out.trim()))),
+    );
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+      execFile('npx', ['tributary', '--version'], { cwd: resolve(__dirname, '../..'), env: { ...process.env, PATH: path } }, (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      ),
+    );
+    expect({ systemNode: systemNode.split('.')[0], code: run.code, stdout: run.stdout.trim() }).toEqual({ systemNode: 'v20', code: 0, stdout: '0.1.0' });
+    expect(run.stderr).not.toContain('EBADENGINE');
   });
 });
