@@ -24,8 +24,8 @@ export interface Delivered {
 
 export class BenchClient {
   constructor(
-    private readonly url: string,
-    private readonly token: string,
+    readonly url: string,
+    readonly token: string,
     readonly scenario: string,
   ) {}
 

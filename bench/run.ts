@@ -4,6 +4,7 @@
  *   npm run bench                 full run (a few minutes), writes bench/results.json
  *   npm run bench -- --quick      fewer records (about a minute), prints only
  *   npm run bench -- --out=FILE   also write the results there
+ *   npm run bench -- --only=linger  only the producer linger scenarios
  *
  * It starts its own local stack (DynamoDB Local in memory, s3rver in a temp
  * folder), runs the scenarios (the idle consumer beside the others), then
@@ -25,6 +26,7 @@ import type { BenchContext, ScenarioResult } from './scenario';
 import { fetchScenario, groupScenarios, pollScenario } from './scenarios/consume';
 import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
+import { lingerScenarios } from './scenarios/linger';
 import { produceScenarios } from './scenarios/produce';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
@@ -114,10 +116,18 @@ async function main(): Promise<void> {
       progress,
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
     };
-    const idle = idleScenario(ctx);
     const results: ScenarioResult[] = [];
+    if (flag('only') === 'linger') {
+      results.push(...(await lingerScenarios(ctx)));
+      progress.stop();
+      process.stdout.write(`${resultsTable(results)}\n`);
+      if (out) writeResults(out, { generatedAt: new Date().toISOString(), scenarios: results });
+      return;
+    }
+    const idle = idleScenario(ctx);
     results.push(...(await baselineScenarios(ctx, stack.config.dynamodbEndpoint as string)));
     results.push(...(await produceScenarios(ctx)));
+    results.push(...(await lingerScenarios(ctx)));
     const b100 = byName(results, 'produce-b100');
     results.push(await fetchScenario(ctx, 'bench-produce-b100', b100.records));
     results.push(await pollScenario(ctx, 'bench-produce-b100', b100.records));
