@@ -7,15 +7,17 @@
  * installed declarations, run by tsx) each import TributaryClient and error
  * classes and check `instanceof` on the error the client throws for a tiny
  * local API answering 404 TOPIC_NOT_FOUND; and the installed `tributary` bin
- * answers `--help`. Needs the npm registry (or npm's cache) for the
- * package's dependencies.
+ * answers `--help`. The README's client example, as written, runs as an
+ * `.mjs` file against the local stack. Needs the npm registry (or npm's
+ * cache) for the package's dependencies.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { startTestStack, type TestStack } from '../support/backends';
 
 const REPO = resolve(__dirname, '../..');
 const PACKAGE = join(REPO, 'packages/client');
@@ -29,6 +31,7 @@ let temp: string;
 let app: string;
 let server: Server;
 let apiUrl: string;
+let stack: TestStack | undefined;
 
 interface Run {
   status: number | null;
@@ -144,6 +147,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stack?.stop();
   await new Promise((done) => server?.close(done));
   if (temp) rmSync(temp, { recursive: true, force: true });
 });
@@ -182,3 +186,19 @@ describe.each([
     expect((await ok(run(node, [bin, '--version'], app))).trim()).toBe('0.1.0');
   });
 });
+
+test("the README's client example runs as written, as an .mjs file, on Node 22 and Node 20", async () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const block = /<!-- client-example:start -->\s*```js\n([\s\S]*?)```\s*<!-- client-example:end -->/.exec(readme);
+  expect(block).not.toBeNull();
+  writeFileSync(join(app, 'example.mjs'), block![1]!);
+  stack = await startTestStack({ local: true });
+  for (const node of [NODE_22, NODE_20]) {
+    // The second run finds the topic from the first (TopicExistsError is caught) and reads only its own records.
+    const out = await ok(run(node, ['example.mjs'], app, { TRIBUTARY_URL: stack.url, TRIBUTARY_TOKEN: stack.token }));
+    const lines = out.trim().split('\n');
+    expect(lines).toContain('TOPIC_NOT_FOUND 404');
+    expect(lines.filter((line) => /^\d+ \d+ user-42 \{ item: 'book' \}$/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => /^\d+ \d+ null AP8=$/.test(line))).toHaveLength(1);
+  }
+}, 120_000);
