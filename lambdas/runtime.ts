@@ -21,8 +21,11 @@ import { DynamoGroupStore } from './store/group-store';
 import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
+import { LambdaFunctionInvoker, type FunctionInvoker } from './store/function-invoker';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoTopicStore } from './store/topic-store';
+import { DynamoUpstashInstanceStore } from './store/upstash-instance-store';
+import type { InstanceStore } from './upstash/consumers';
 
 export class Runtime {
   private readonly built = new Map<string, unknown>();
@@ -116,6 +119,17 @@ export class Runtime {
           new DynamoDeadLetterStore(this.clients.documents, requireTable(this.config, 'deadLetters')),
           this.blobs,
         ),
+    );
+  }
+  /** Asynchronous Lambda invocations (the archiver's fan-out). */
+  get invoker(): FunctionInvoker {
+    return this.once('invoker', () => new LambdaFunctionInvoker());
+  }
+  /** Where the Upstash facade keeps its consumer instances (in the groups table). */
+  get upstashInstances(): InstanceStore {
+    return this.once(
+      'upstashInstances',
+      () => new DynamoUpstashInstanceStore(this.clients.documents, requireTable(this.config, 'groups')),
     );
   }
   get idempotent(): ReturnType<typeof createIdempotencyGuard> {

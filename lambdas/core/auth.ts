@@ -5,8 +5,14 @@
  * password stretching needed); the secret itself is never stored or logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Action } from '../http/routes';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors';
+
+/**
+ * What a token may do on a topic: `produce` (append), `consume` (read and
+ * acknowledge), `admin` (create, change, delete, manage tokens). The route
+ * table (`http/routes.ts`) names one per route.
+ */
+export type Action = 'produce' | 'consume' | 'admin';
 
 /** One grant of a token: some actions on the topics a pattern covers. */
 export interface Permission {

@@ -12,7 +12,7 @@ import { authorize, type Identity, type Permission } from '../core/auth';
 import { RouteNotFoundError, TributaryError, UnauthenticatedError } from '../core/errors';
 import { observability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
-import { CapacityMeter, withMeter } from '../store/capacity-meter';
+import { CapacityMeter, withMeter } from '../observability/capacity-meter';
 import { errorResponse, JSON_HEADERS } from './errors';
 import { logger } from './logger';
 import { ROUTES, type Action, type Route } from './routes';
