@@ -6,6 +6,7 @@
  * `createRuntime(config)`.
  */
 import { loadConfig, requireBucket, requireTable, type Config } from './config';
+import { CachingAuthenticator } from './core/auth';
 import { ArchiveService } from './core/archive/archive';
 import { ArchiveReader } from './core/archive/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
@@ -42,6 +43,10 @@ export class Runtime {
   }
   get tokens(): DynamoTokenStore {
     return this.once('tokens', () => new DynamoTokenStore(this.clients.documents, requireTable(this.config, 'tokens')));
+  }
+  /** Checks bearer tokens with a 60 s cache (function-side auth mode; `config.authMode`). */
+  get authenticator(): CachingAuthenticator {
+    return this.once('authenticator', () => new CachingAuthenticator(this.tokens));
   }
   private get logStore(): DynamoLogStore {
     return this.once('logStore', () => new DynamoLogStore(this.clients.documents, requireTable(this.config, 'log')));
