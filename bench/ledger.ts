@@ -7,7 +7,7 @@
  * scenarios may overlap (the idle consumer runs beside the others).
  */
 import { FUNCTIONS } from '../lambdas/http/routes';
-import { parseCapacityHeader, type CapacityUsage } from '../lambdas/store/capacity-meter';
+import { parseCapacityHeader, type CapacityUsage } from '../lambdas/observability/capacity-meter';
 import { PRICES } from './prices';
 
 export const SCENARIO_HEADER = 'x-bench-scenario';

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { FUNCTIONS, type HandlerName } from '../lambdas/http/routes';
-import { metered, s3PriceClass } from '../lambdas/store/capacity-meter';
+import { metered, s3PriceClass } from '../lambdas/observability/capacity-meter';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import type { AuthorizerHandler, ProxyHandler } from '../local/server';
 import { SCENARIO_HEADER, type Ledger } from './ledger';

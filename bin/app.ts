@@ -5,8 +5,12 @@
  * `cdk.out/validation-report.json`).
  *
  *   npx cdk synth | deploy                      an AWS account (data retained)
- *   npx cdk deploy -c tributary:removalPolicy=destroy -c tributary:s3ForcePathStyle=true
+ *   npx cdk deploy -c tributary:removalPolicy=destroy -c tributary:s3ForcePathStyle=true -c tributary:authMode=function
  *                                               a throwaway stack (e.g. LocalStack via cdklocal)
+ *
+ * The template is environment-agnostic (`AWS::Region`, `AWS::AccountId`),
+ * whatever region the CLI finds or assumes: it deploys to the region of the
+ * credentials used. Pin one with `tributary:region` (and `tributary:account`).
  *
  * Context keys (`-c key=value` or cdk.json "context"):
  *   tributary:removalPolicy             retain (default) | destroy
@@ -17,7 +21,9 @@
  *   tributary:executionLogging          true (default) | false: stage execution logs at level ERROR
  *   tributary:webAclArn                 ARN of a regional WAFv2 web ACL to associate with the stage (default none)
  *   tributary:archiveIntervalMinutes    how often the retention archiver runs, default FUNCTIONS.archiver.scheduleMinutes
- *   tributary:apiGatewayCloudWatchRole  false (default) | true: create the account's API Gateway logging role
+ *   tributary:apiGatewayCloudWatchRole  true (default while logging is on) | false: create and set the account's API Gateway logging role
+ *   tributary:authMode                  authorizer (default) | function: the functions check tokens, no API Gateway authorizer (LocalStack)
+ *   tributary:region, tributary:account pin the stack to this region (and account); default: environment-agnostic
  *   tributary:tracing                   false (default) | true: X-Ray
  *   tributary:s3ForcePathStyle          false (default) | true: path-style S3 in the functions (LocalStack)
  *   tributary:consumerLagThreshold      records behind over which the lag alarms fire, default 10000
@@ -82,11 +88,23 @@ function watchedGroups(): Array<{ group: string; topic: string }> | undefined {
   });
 }
 
-const account = process.env.CDK_DEFAULT_ACCOUNT;
-const region = process.env.CDK_DEFAULT_REGION;
+function authMode(): 'authorizer' | 'function' | undefined {
+  const value = context('authMode');
+  if (value === undefined || value === 'authorizer' || value === 'function') return value;
+  throw new Error(`Context tributary:authMode must be authorizer or function, got '${value}'`);
+}
+
+// Not CDK_DEFAULT_REGION: the CLI sets it to us-east-1 when it finds no region, which would pin
+// that region into ARNs and asset bucket names without anyone having asked for it.
+const account = context('account');
+const region = context('region');
+if (account !== undefined && region === undefined) {
+  throw new Error('Context tributary:account needs tributary:region too (or neither, for an environment-agnostic stack)');
+}
 
 new TributaryStack(app, 'Tributary', {
-  ...(account || region ? { env: { account, region } } : {}),
+  ...(region !== undefined ? { env: { account, region } } : {}),
+  authMode: authMode(),
   removalPolicy: removalPolicy(),
   stageName: context('stageName'),
   throttlingRateLimit: positiveNumber('throttlingRateLimit'),

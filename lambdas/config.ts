@@ -44,6 +44,28 @@ export interface Config {
    * nothing would read them; `POWERTOOLS_METRICS_DISABLED` overrides both ways.
    */
   metricsEnabled: boolean;
+  /**
+   * Who checks the bearer token. `authorizer` (the default): API Gateway's
+   * REQUEST authorizer, whose identity arrives in the request context; a
+   * request without one is refused. `function`: there is no API Gateway
+   * authorizer (LocalStack's free chain has none), and each function checks
+   * the token itself against the tokens table, with the same 60 s cache.
+   * From `TRIBUTARY_AUTH_MODE`, which the CDK sets (context `tributary:authMode`).
+   */
+  authMode: AuthMode;
+}
+
+/** See {@link Config.authMode}. */
+export type AuthMode = 'authorizer' | 'function';
+
+/** The environment variable that selects function-side auth (`function`); anything but `authorizer`/`function` fails. */
+export const AUTH_MODE_ENV = 'TRIBUTARY_AUTH_MODE';
+
+function authMode(env: Env): AuthMode {
+  const raw = env[AUTH_MODE_ENV];
+  if (raw === undefined || raw === '' || raw === 'authorizer') return 'authorizer';
+  if (raw === 'function') return 'function';
+  throw new Error(`Environment variable ${AUTH_MODE_ENV} must be authorizer or function, got '${raw}'`);
 }
 
 /**
@@ -119,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     exposeCapacity: flag(env, 'TRIBUTARY_EXPOSE_CAPACITY'),
     maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
     metricsEnabled: metricsEnabled(env),
+    authMode: authMode(env),
   };
 }
 

@@ -6,6 +6,7 @@
  * `createRuntime(config)`.
  */
 import { loadConfig, requireBucket, requireTable, type Config } from './config';
+import { CachingAuthenticator } from './core/auth';
 import { ArchiveService } from './core/archive/archive';
 import { ArchiveReader } from './core/archive/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
@@ -21,8 +22,11 @@ import { DynamoGroupStore } from './store/group-store';
 import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
+import { LambdaFunctionInvoker, type FunctionInvoker } from './store/function-invoker';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoTopicStore } from './store/topic-store';
+import { DynamoUpstashInstanceStore } from './store/upstash-instance-store';
+import type { InstanceStore } from './upstash/consumers';
 
 export class Runtime {
   private readonly built = new Map<string, unknown>();
@@ -39,6 +43,10 @@ export class Runtime {
   }
   get tokens(): DynamoTokenStore {
     return this.once('tokens', () => new DynamoTokenStore(this.clients.documents, requireTable(this.config, 'tokens')));
+  }
+  /** Checks bearer tokens with a 60 s cache (function-side auth mode; `config.authMode`). */
+  get authenticator(): CachingAuthenticator {
+    return this.once('authenticator', () => new CachingAuthenticator(this.tokens));
   }
   private get logStore(): DynamoLogStore {
     return this.once('logStore', () => new DynamoLogStore(this.clients.documents, requireTable(this.config, 'log')));
@@ -116,6 +124,17 @@ export class Runtime {
           new DynamoDeadLetterStore(this.clients.documents, requireTable(this.config, 'deadLetters')),
           this.blobs,
         ),
+    );
+  }
+  /** Asynchronous Lambda invocations (the archiver's fan-out). */
+  get invoker(): FunctionInvoker {
+    return this.once('invoker', () => new LambdaFunctionInvoker());
+  }
+  /** Where the Upstash facade keeps its consumer instances (in the groups table). */
+  get upstashInstances(): InstanceStore {
+    return this.once(
+      'upstashInstances',
+      () => new DynamoUpstashInstanceStore(this.clients.documents, requireTable(this.config, 'groups')),
     );
   }
   get idempotent(): ReturnType<typeof createIdempotencyGuard> {

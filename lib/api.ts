@@ -18,18 +18,24 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { TOKEN_CACHE_TTL_MS } from '../lambdas/core/auth';
 import { ROUTES, type HandlerName } from '../lambdas/http/routes';
 import { addGatewayErrorResponses } from './gateway-responses';
 
 /** How long API Gateway caches an authorizer decision: a revoked token is refused within this. */
-export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
+export const AUTHORIZER_CACHE_TTL = Duration.millis(TOKEN_CACHE_TTL_MS);
 
 /** Properties of {@link TributaryApi}. */
 export interface TributaryApiProps {
   /** The function serving each handler named in `ROUTES`. */
   readonly handlers: Readonly<Record<HandlerName, IFunction>>;
-  /** The token authorizer (REQUEST type, identity source: the `Authorization` header). */
-  readonly authorizer: IFunction;
+  /**
+   * The token authorizer (REQUEST type, identity source: the `Authorization`
+   * header). Undefined in function-side auth mode: the methods then have no
+   * authorizer and the functions check the token themselves
+   * (`TRIBUTARY_AUTH_MODE=function`, see lambdas/http/middleware.ts).
+   */
+  readonly authorizer: IFunction | undefined;
   /**
    * The stage name. The paths already start with `/v1`, so the stage is not
    * a version: URLs look like `https://…/prod/v1/topics`.
@@ -67,10 +73,14 @@ export interface TributaryApiProps {
    */
   readonly webAclArn?: string;
   /**
-   * Create the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account).
-   * It is one setting per account and region: leave this off when the
-   * account already has it, or access logging fails to deploy without it.
-   * @default false (as the `@aws-cdk/aws-apigateway:disableCloudWatchRole` flag in cdk.json)
+   * Create the account-wide API Gateway CloudWatch role and point the
+   * account's API Gateway settings at it (AWS::ApiGateway::Account). Access
+   * and execution logging cannot deploy in an account whose settings name no
+   * role ("CloudWatch Logs role ARN must be set in account settings"), which
+   * is every account that has never used API Gateway logging. The role and
+   * the setting are retained when the stack is deleted, so other APIs of the
+   * account that log keep working.
+   * @default true when access or execution logging is on, else false
    */
   readonly cloudWatchRole?: boolean;
   /**
@@ -116,13 +126,15 @@ export class TributaryApi extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     };
+    const cloudWatchRole = props.cloudWatchRole ?? (accessLogging || executionLogging);
     const accessLogs = accessLogging ? new LogGroup(this, 'AccessLogs', logGroupProps) : undefined;
 
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: Stack.of(this).stackName,
       description: 'Tributary: a serverless Kafka-like message queue (HTTP API v1).',
       endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: props.cloudWatchRole ?? false,
+      cloudWatchRole,
+      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName,
         throttlingRateLimit: props.throttlingRateLimit ?? 1000,
@@ -139,11 +151,13 @@ export class TributaryApi extends Construct {
       },
     });
 
-    const authorizer = new RequestAuthorizer(this, 'TokenAuthorizer', {
-      handler: props.authorizer,
-      identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
-    });
+    const authorizer = props.authorizer
+      ? new RequestAuthorizer(this, 'TokenAuthorizer', {
+          handler: props.authorizer,
+          identitySources: [IdentitySource.header('Authorization')],
+          resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+        })
+      : undefined;
 
     // One integration per handler; its invoke permissions are scoped to each method's ARN.
     const integrations = new Map<HandlerName, LambdaIntegration>();
@@ -155,8 +169,9 @@ export class TributaryApi extends Construct {
       }
       this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
         operationName: route.operation,
-        authorizer,
-        authorizationType: AuthorizationType.CUSTOM,
+        ...(authorizer
+          ? { authorizer, authorizationType: AuthorizationType.CUSTOM }
+          : { authorizationType: AuthorizationType.NONE }),
       });
     }
 

@@ -17,9 +17,9 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKET_ENV, TABLE_ENV } from '../lambdas/config';
+import { AUTH_MODE_ENV, BUCKET_ENV, TABLE_ENV, type AuthMode } from '../lambdas/config';
 import { METRICS_NAMESPACE } from '../lambdas/core/metrics';
-import { FUNCTIONS, type Access, type FunctionSpec } from '../lambdas/http/routes';
+import { FUNCTIONS, ROUTES, type Access, type FunctionSpec } from '../lambdas/http/routes';
 import { pascalCase, type TableName } from './tables';
 
 /** A function name: a route handler (`topics`, `produce`, …) or `authorizer`. */
@@ -106,7 +106,19 @@ export interface TributaryFunctionsProps {
    * @default none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Who checks bearer tokens. `authorizer`: the API Gateway REQUEST
+   * authorizer function. `function`: every function that serves a route
+   * checks the token itself, so each gets `TRIBUTARY_AUTH_MODE=function`,
+   * the tokens table's name and read access to it (for LocalStack, whose
+   * free REST API chain runs no Lambda authorizer).
+   * @default 'authorizer'
+   */
+  readonly authMode?: AuthMode;
 }
+
+/** The functions that serve routes of `ROUTES` (the ones an authorizer would guard). */
+export const ROUTE_FUNCTIONS: ReadonlySet<FunctionName> = new Set(ROUTES.map((route) => route.handler));
 
 /**
  * The Lambda functions named by `FUNCTIONS`: Node.js 22 on ARM64, memory and
@@ -173,7 +185,9 @@ export class TributaryFunctions extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    const tableAccess = Object.entries(spec.tables) as [TableName, Access][];
+    const functionSideAuth = props.authMode === 'function' && ROUTE_FUNCTIONS.has(name);
+    const tables: FunctionSpec['tables'] = functionSideAuth ? { tokens: 'read', ...spec.tables } : spec.tables;
+    const tableAccess = Object.entries(tables) as [TableName, Access][];
     const environment: Record<string, string> = {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
@@ -181,6 +195,7 @@ export class TributaryFunctions extends Construct {
       POWERTOOLS_SERVICE_NAME: serviceName(name),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_TRACE_ENABLED: String(props.tracing ?? false),
+      ...(functionSideAuth ? { [AUTH_MODE_ENV]: 'function' } : {}),
     };
     for (const [table] of tableAccess) environment[TABLE_ENV[table]] = props.tables[table].tableName;
     if (spec.bucket) environment[BUCKET_ENV] = props.bucket.bucketName;

@@ -41,6 +41,8 @@ export interface NagScope {
   readonly cloudWatchRole: boolean;
   /** X-Ray tracing is on. */
   readonly tracing: boolean;
+  /** Function-side auth mode: the methods have no API Gateway authorizer. */
+  readonly functionSideAuth?: boolean;
 }
 
 /** The reasons, by rule: what an auditor reads in the validation report and the template metadata. */
@@ -62,7 +64,9 @@ export const NAG_REASONS = {
   executionLogsOff:
     'Execution logging was turned off for this deployment with tributary:executionLogging=false (e.g. an account without the API Gateway CloudWatch role); it is on by default at level ERROR.',
   cloudWatchRoleManagedPolicy:
-    'The account-wide API Gateway CloudWatch role (created only with tributary:apiGatewayCloudWatchRole=true) serves every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it.',
+    'The account-wide API Gateway CloudWatch role (created while access or execution logging is on, unless tributary:apiGatewayCloudWatchRole=false) serves every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it.',
+  functionSideAuth:
+    'Function-side auth mode (tributary:authMode=function, for LocalStack, whose free REST API chain runs no Lambda authorizer): every method is served by a function that checks the bearer token against the tokens table itself (same tokens, same 60 s revocation bound, 401/403 as with the authorizer) before anything else.',
 } as const;
 
 /** IAM4 finding id of an AWS managed policy. */
@@ -90,6 +94,7 @@ export function acknowledgeNagFindings(scope: NagScope): void {
   acknowledge(restApi, 'AwsSolutions-APIG2', NAG_REASONS.requestValidation);
   acknowledge(restApi, 'AwsSolutions-COG4', NAG_REASONS.cognito);
   const stage = restApi.deploymentStage;
+  if (scope.functionSideAuth) acknowledge(restApi, 'AwsSolutions-APIG4', NAG_REASONS.functionSideAuth);
   if (!scope.webAcl) acknowledge(stage, 'AwsSolutions-APIG3', NAG_REASONS.waf);
   if (!scope.accessLogging) acknowledge(stage, 'AwsSolutions-APIG1', NAG_REASONS.accessLogsOff);
   if (!scope.executionLogging) acknowledge(stage, 'AwsSolutions-APIG6', NAG_REASONS.executionLogsOff);

@@ -15,6 +15,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { ROUTES, type HandlerName } from '../lambdas/http/routes';
+import type { AuthMode } from '../lambdas/config';
 import { TABLE_DEFINITIONS } from '../lambdas/store/tables';
 import { TributaryApi } from './api';
 import { ACCESS_LOG_EXPIRATION, SegmentBucket } from './bucket';
@@ -74,11 +75,23 @@ export interface TributaryStackProps extends StackProps {
    */
   readonly archiveIntervalMinutes?: number;
   /**
-   * Create the account-wide API Gateway CloudWatch role. Set it on the one
-   * stack that owns that account setting, or configure it once by hand.
-   * @default false
+   * Create the account-wide API Gateway CloudWatch role and set it in the
+   * account's API Gateway settings, which access and execution logging need
+   * (an account that never used API Gateway logging has none, and the deploy
+   * would fail). Retained when the stack is deleted. Turn it off when the
+   * account's settings are managed elsewhere.
+   * @default true when access or execution logging is on
    */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /**
+   * Who checks bearer tokens: `authorizer`, the API Gateway REQUEST
+   * authorizer (cached 60 s); or `function`, no API Gateway authorizer and
+   * every route function checks the token itself, with the same 60 s bound
+   * and errors (LocalStack, whose free REST API chain has no Lambda
+   * authorizers). The authorizer function is deployed in both modes.
+   * @default 'authorizer'
+   */
+  readonly authMode?: AuthMode;
   /**
    * Active X-Ray tracing on the API stage and the functions.
    * @default false
@@ -155,6 +168,7 @@ export class TributaryStack extends Stack {
       logRetention: props.logRetention,
       tracing: props.tracing,
       environment: props.functionEnvironment,
+      authMode: props.authMode,
     });
     this.functions = functions.functions;
     this.roles = functions.roles;
@@ -167,7 +181,7 @@ export class TributaryStack extends Stack {
     const handlers = Object.fromEntries(ROUTES.map((route) => [route.handler, this.functions[route.handler]]));
     this.api = new TributaryApi(this, 'Api', {
       handlers: handlers as Record<HandlerName, NodejsFunction>,
-      authorizer: this.functions.authorizer,
+      authorizer: props.authMode === 'function' ? undefined : this.functions.authorizer,
       removalPolicy,
       stageName: props.stageName,
       throttlingRateLimit: props.throttlingRateLimit,
@@ -196,8 +210,9 @@ export class TributaryStack extends Stack {
       accessLogging: props.accessLogging ?? true,
       executionLogging: props.executionLogging ?? true,
       webAcl: Boolean(props.webAclArn),
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? ((props.accessLogging ?? true) || (props.executionLogging ?? true)),
       tracing: props.tracing ?? false,
+      functionSideAuth: props.authMode === 'function',
     });
 
     new CfnOutput(this, 'ApiUrl', {

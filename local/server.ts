@@ -129,6 +129,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
+/** Every value of a header in Node's `rawHeaders` (name, value, name, value…), matching the name in any case. */
+export function rawHeaderValues(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === name) values.push(rawHeaders[i + 1] as string);
+  }
+  return values;
+}
+
 /** Rejects with the gateway's timeout reply when `work` takes longer than `ms`. */
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -202,7 +211,12 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
       receivedAt,
       requestId,
     };
-    const authorization = req.headers.authorization;
+    // Every Authorization line, whatever the case of its name (Node's req.headers keeps only the
+    // first): with more than one, the cache key and the authorizer's event could name different
+    // tokens, so the request is refused, as the authorizer and the functions refuse it.
+    const authorizations = rawHeaderValues(req.rawHeaders, 'authorization');
+    if (authorizations.length > 1) throw GATEWAY.unauthorized();
+    const authorization = authorizations[0];
     if (!authorization) throw GATEWAY.unauthorized();
     const authorizer = await authorize(info, found, authorization);
 

@@ -5,8 +5,14 @@
  * password stretching needed); the secret itself is never stored or logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Action } from '../http/routes';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors';
+
+/**
+ * What a token may do on a topic: `produce` (append), `consume` (read and
+ * acknowledge), `admin` (create, change, delete, manage tokens). The route
+ * table (`http/routes.ts`) names one per route.
+ */
+export type Action = 'produce' | 'consume' | 'admin';
 
 /** One grant of a token: some actions on the topics a pattern covers. */
 export interface Permission {
@@ -158,5 +164,69 @@ export function isAllowed(identity: Identity, action: Action, topic: string): bo
 export function authorize(identity: Identity, action: Action, topic: string): void {
   if (!isAllowed(identity, action, topic)) {
     throw new ForbiddenError(action, topic === '*' ? 'all topics' : `topic '${topic}'`);
+  }
+}
+
+/**
+ * How long a checked token is trusted without reading the tokens table
+ * again, wherever tokens are checked (API Gateway's authorizer cache, the
+ * local server's, and the functions' own in function-side auth mode): a
+ * revoked token is refused within this bound.
+ */
+export const TOKEN_CACHE_TTL_MS = 60_000;
+
+/** Options of {@link CachingAuthenticator}. */
+export interface CachingAuthenticatorOptions {
+  /**
+   * How long a valid token's identity is reused.
+   * @default TOKEN_CACHE_TTL_MS
+   */
+  readonly ttlMs?: number;
+  /**
+   * Most tokens remembered; the oldest entry goes first.
+   * @default 1000
+   */
+  readonly maxEntries?: number;
+  /**
+   * The clock, epoch milliseconds.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+/**
+ * {@link authenticate} with API Gateway's authorizer cache in front: a
+ * valid token's identity is reused for `ttlMs`, then the token is read
+ * again (so a revoked token is refused within `ttlMs`). Failures are not
+ * remembered. Used by the functions themselves in function-side auth mode,
+ * where no API Gateway authorizer runs.
+ *
+ * @example
+ * const tokens = new CachingAuthenticator(store);
+ * const identity = await tokens.authenticate(bearerToken(header)); // throws UnauthenticatedError
+ */
+export class CachingAuthenticator {
+  private readonly cache = new Map<string, { identity: Identity; expiresAt: number }>();
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly options: CachingAuthenticatorOptions = {},
+  ) {}
+
+  /** The token's identity; throws UnauthenticatedError for anything but a valid, existing token. */
+  async authenticate(token: string | undefined): Promise<Identity> {
+    const now = (this.options.now ?? Date.now)();
+    if (token !== undefined) {
+      const hit = this.cache.get(token);
+      if (hit && hit.expiresAt > now) return hit.identity;
+      this.cache.delete(token);
+    }
+    const identity = await authenticate(this.store, token);
+    if (token !== undefined) {
+      const maxEntries = this.options.maxEntries ?? 1000;
+      while (this.cache.size >= maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(token, { identity, expiresAt: now + (this.options.ttlMs ?? TOKEN_CACHE_TTL_MS) });
+    }
+    return identity;
   }
 }

@@ -5,7 +5,6 @@
  * (one partition, at most `maxSegmentsPerRun` segments). An invocation with
  * `{ "topic", "partition" }` archives and applies retention to that partition.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mapWithConcurrency } from '../core/concurrency';
 import { logger } from '../http/logger';
 import { withObservability } from '../observability/middleware';
@@ -21,15 +20,11 @@ function isPartitionEvent(event: unknown): event is PartitionEvent {
   return typeof e?.topic === 'string' && Number.isInteger(e.partition);
 }
 
-let lambda: LambdaClient | undefined;
-
 async function fanOut(work: PartitionEvent[]): Promise<void> {
   const self = process.env.AWS_LAMBDA_FUNCTION_NAME;
   if (!self) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set: fan-out needs the function to invoke');
-  lambda ??= new LambdaClient({});
-  await mapWithConcurrency(work, 10, (piece) =>
-    lambda!.send(new InvokeCommand({ FunctionName: self, InvocationType: 'Event', Payload: JSON.stringify(piece) })),
-  );
+  const { invoker } = getRuntime();
+  await mapWithConcurrency(work, 10, (piece) => invoker.invokeAsync(self, piece));
 }
 
 async function archive(event: unknown): Promise<unknown> {

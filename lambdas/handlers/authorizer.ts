@@ -12,10 +12,15 @@
  * `{"error": "…", "status": N}` body of the /upstash routes. Every handler
  * refuses a request without an identity with 401 (`identityFrom` in
  * http/middleware.ts) before reading anything, in its own error format.
+ *
+ * A request with more than one `Authorization` value (API Gateway passes
+ * them all in `multiValueHeaders`) is refused (401) whatever they hold:
+ * which one a cache keys on and which one is checked must never differ.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { authenticate, credentialsOf } from '../core/auth';
 import { TributaryError } from '../core/errors';
+import { authorizationValues } from '../http/authorization';
 import { logger } from '../http/logger';
 import { withObservability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
@@ -30,9 +35,10 @@ export function apiWildcardArn(methodArn: string): string {
 }
 
 async function authorizeRequest(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
-  const headers = event.headers ?? {};
-  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  const credentials = credentialsOf(header ?? undefined);
+  const values = authorizationValues(event.headers, event.multiValueHeaders);
+  // API Gateway answers 401 (mapped to the API's error body) for exactly this message.
+  if (values.length > 1) throw new Error('Unauthorized');
+  const credentials = credentialsOf(values[0]);
   try {
     const identity = await authenticate(getRuntime().tokens, credentials?.token);
     return allow(event.methodArn, identity.tokenId, {

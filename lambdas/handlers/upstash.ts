@@ -5,11 +5,9 @@
  * (lambdas/upstash/records.ts, consumers.ts). Every answer is JSON, errors
  * in Upstash's `{"error", "status"}` body.
  */
-import { requireTable } from '../config';
 import { upstashErrorResponse } from '../http/errors';
 import { createHttpHandler, type HttpRequest } from '../http/middleware';
 import { getRuntime } from '../runtime';
-import { DynamoUpstashInstanceStore } from '../store/upstash-instance-store';
 import { UpstashConsumers } from '../upstash/consumers';
 import { toMessage } from '../upstash/messages';
 import { UpstashRecords } from '../upstash/records';
@@ -30,10 +28,9 @@ let built: { records: UpstashRecords; consumers: UpstashConsumers } | undefined;
 function facade() {
   if (!built) {
     const runtime = getRuntime();
-    const store = new DynamoUpstashInstanceStore(runtime.clients.documents, requireTable(runtime.config, 'groups'));
     built = {
       records: new UpstashRecords(runtime.producer, runtime.fetcher, runtime.topics),
-      consumers: new UpstashConsumers(runtime.groups, runtime.topics, store),
+      consumers: new UpstashConsumers(runtime.groups, runtime.topics, runtime.upstashInstances),
     };
   }
   return built;

@@ -8,11 +8,12 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authorize, type Identity, type Permission } from '../core/auth';
+import { authorize, credentialsOf, type Identity, type Permission } from '../core/auth';
 import { RouteNotFoundError, TributaryError, UnauthenticatedError } from '../core/errors';
 import { observability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
-import { CapacityMeter, withMeter } from '../store/capacity-meter';
+import { CapacityMeter, withMeter } from '../observability/capacity-meter';
+import { singleAuthorization } from './authorization';
 import { errorResponse, JSON_HEADERS } from './errors';
 import { logger } from './logger';
 import { ROUTES, type Action, type Route } from './routes';
@@ -43,14 +44,39 @@ export interface HttpResponse {
 
 export type Operation = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** Reads the identity the authorizer put into the request context. */
-export function identityFrom(event: APIGatewayProxyEvent): Identity {
+/** The identity the authorizer put into the request context, if any. */
+function contextIdentity(event: APIGatewayProxyEvent): Identity | undefined {
   const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
   const tokenId = authorizer?.tokenId;
   const permissions = authorizer?.permissions;
-  if (typeof tokenId !== 'string' || typeof permissions !== 'string') throw new UnauthenticatedError();
+  if (typeof tokenId !== 'string' || typeof permissions !== 'string') return undefined;
   return { tokenId, name: String(authorizer?.name ?? ''), permissions: JSON.parse(permissions) as Permission[] };
 }
+
+/** Reads the identity the authorizer put into the request context; throws UnauthenticatedError when there is none. */
+export function identityFrom(event: APIGatewayProxyEvent): Identity {
+  const identity = contextIdentity(event);
+  if (!identity) throw new UnauthenticatedError();
+  return identity;
+}
+
+/**
+ * The caller's identity: the authorizer's, from the request context; or, in
+ * function-side auth mode only (`config.authMode === 'function'`, no API
+ * Gateway authorizer), the bearer (or Basic) token checked here, with the
+ * same 60 s cache bound. In the default mode a missing identity is never
+ * trusted: 401. `authorization` is the request's one Authorization value.
+ */
+async function resolveIdentity(event: APIGatewayProxyEvent, authorization: string | undefined): Promise<Identity> {
+  const fromContext = contextIdentity(event);
+  if (fromContext) return fromContext;
+  const runtime = getRuntime();
+  if (runtime.config.authMode !== 'function') throw new UnauthenticatedError();
+  return runtime.authenticator.authenticate(credentialsOf(authorization)?.token);
+}
+
+/** Authorization values of each event, read before header normalization merges differently spelled names. */
+const authorizations = new WeakMap<object, string | undefined>();
 
 function routeOf(event: APIGatewayProxyEvent): Route {
   const route = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
@@ -81,6 +107,13 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
   const presentError = options.presentError ?? errorResponse;
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(observability())
+    .use({
+      // Before httpHeaderNormalizer, which keeps one of `Authorization` and `authorization`:
+      // a request carrying the header more than once is refused (401), in every auth mode.
+      before: async (request) => {
+        authorizations.set(request.event, singleAuthorization(request.event.headers, request.event.multiValueHeaders));
+      },
+    })
     .use(httpHeaderNormalizer())
     .use({
       onError: async (request) => {
@@ -97,7 +130,7 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
       const route = routeOf(event);
       const operation = operations[route.operation];
       if (!operation) throw new RouteNotFoundError(event.httpMethod, event.path);
-      const identity = identityFrom(event);
+      const identity = await resolveIdentity(event, authorizations.get(event));
       if (route.action !== 'none') {
         if (route.topicIn === 'path') authorize(identity, route.action, event.pathParameters?.topic ?? '*');
         if (route.topicIn === 'none') authorize(identity, route.action, '*');

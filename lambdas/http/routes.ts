@@ -5,11 +5,12 @@
  * API cannot drift from the deployed one.
  */
 import type { TableNames } from '../config';
+import type { Action } from '../core/auth';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
-/** The permission a route needs, checked against the topic it names (or `*`). */
-export type Action = 'produce' | 'consume' | 'admin';
+/** The permission a route needs, checked against the topic it names (or `*`); defined by the core's auth. */
+export type { Action };
 
 export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens' | 'upstash' | 'meta';
 

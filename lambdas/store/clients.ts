@@ -14,7 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import { metrics } from '../core/metrics';
 import { traceClient } from '../observability/tracer';
-import { currentMeter } from './capacity-meter';
+import { currentMeter } from '../observability/capacity-meter';
 import { isThrottling, translateAwsError } from './aws-errors';
 import { minimumUnits, type Units } from './item-size';
 

@@ -20,9 +20,13 @@ import { CDK_CONTEXT, newApp } from './template';
 /** The configurations that change what the rules see. */
 const CONFIGURATIONS: Record<string, TributaryStackProps> = {
   'the default configuration': {},
-  'a LocalStack stack (DESTROY, path-style S3)': {
+  'a LocalStack stack (DESTROY, path-style S3, function-side auth)': {
     removalPolicy: RemovalPolicy.DESTROY,
     functionEnvironment: { TRIBUTARY_S3_FORCE_PATH_STYLE: '1' },
+    authMode: 'function',
+  },
+  'logging on without the account CloudWatch role (managed elsewhere)': {
+    apiGatewayCloudWatchRole: false,
   },
   'logging off, X-Ray and the account CloudWatch role on': {
     accessLogging: false,

@@ -260,9 +260,10 @@ describe('TributaryStack', () => {
     });
   });
 
-  it('leaves the account-wide API Gateway CloudWatch role alone unless asked', () => {
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
-    synth({ apiGatewayCloudWatchRole: true }).template.resourceCountIs('AWS::ApiGateway::Account', 1);
+  it('sets the account-wide API Gateway CloudWatch role while logging is on, unless told not to', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    synth({ apiGatewayCloudWatchRole: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    synth({ accessLogging: false, executionLogging: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 
   it('outputs the API URL, the table names and the bucket names', () => {

@@ -8,7 +8,7 @@
  * under-reports (multi-item transactions, reads that find nothing) by
  * DynamoDB's published rules; those corrections are tested here too.
  */
-import { metered } from '../../lambdas/store/capacity-meter';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { minimumUnits, transactionWriteUnits } from '../../lambdas/store/item-size';
 import { createRuntime, type Runtime } from '../../lambdas/runtime';
 import type { ProduceRecord } from '../../lambdas/core/log/produce';

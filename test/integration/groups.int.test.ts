@@ -6,7 +6,7 @@
 import { NotLeaseHolderError } from '../../lambdas/core/errors';
 import { DeadLetterWriter } from '../../lambdas/core/dead-letters';
 import { GroupService, type DeliveredRecord, type PollRequest } from '../../lambdas/core/groups/groups';
-import { metered } from '../../lambdas/store/capacity-meter';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { buildEngine, type Engine } from '../support/engine';
 import { createTestTables, type TestTables } from '../support/backends';
 

@@ -4,7 +4,7 @@
  */
 import { createToken } from '../../lambdas/core/auth';
 import { createStoreClients } from '../../lambdas/store/clients';
-import { parseCapacityHeader } from '../../lambdas/store/capacity-meter';
+import { parseCapacityHeader } from '../../lambdas/observability/capacity-meter';
 import { DynamoTokenStore } from '../../lambdas/store/token-store';
 import { startTestStack, type TestStack } from '../support/backends';
 import { identityEvent } from '../support/events';

@@ -4,7 +4,7 @@
  * and the cost of an append in DynamoDB requests and capacity units.
  */
 import { randomBytes } from 'node:crypto';
-import { metered } from '../../lambdas/store/capacity-meter';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { createRuntime, type Runtime } from '../../lambdas/runtime';
 import type { ProduceRecord } from '../../lambdas/core/log/produce';
 import type { PositionedRecord } from '../../lambdas/core/types';
