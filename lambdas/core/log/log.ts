@@ -11,12 +11,12 @@
  * DynamoDB write and no read.
  */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../errors';
+import { IdempotencyKeyReusedError, TopicNotFoundError, UnavailableError } from '../errors';
 import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from '../limits';
 import { metrics } from '../metrics';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from '../ports';
+import type { AtomicPart, BatchItem, BlobStore, LogStore, OncePart, OncePutResult, ReadOptions } from '../ports';
 
 /** An atomic append was refused because some of its parts' conditions failed; nothing was written. */
 export class AtomicPartsFailedError extends Error {
@@ -78,12 +78,18 @@ export class PartitionLog {
   /**
    * Appends records to one partition as one batch; returns the base offset.
    * The records get consecutive offsets in the given order.
+   *
+   * With `once` (a keyed produce), the batch is written together with its
+   * idempotency pointer; if an earlier attempt already wrote it, nothing is
+   * written and that attempt's base offset is returned. Throws
+   * TOPIC_NOT_FOUND when a topic delete fenced the partition.
    */
   async append(
     topic: Topic,
     partition: number,
     records: readonly LogRecord[],
     parts: readonly AtomicPart[] = [],
+    once?: OncePart,
   ): Promise<number> {
     const stream = streamKey(topic, partition);
     const blob = encodeBatch(records);
@@ -107,7 +113,12 @@ export class PartitionLog {
       ...(blobKey ? { blobKey } : { blob }),
     });
     try {
-      return await this.placeBatch(stream, batch, parts);
+      const placed = await this.placeBatch(topic, stream, batch, parts, once);
+      if (placed.written) return placed.offset;
+      // An earlier attempt of this keyed produce wrote the batch: reuse its offsets.
+      if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
+      if (placed.fingerprint !== once?.fingerprint || placed.count !== records.length) throw new IdempotencyKeyReusedError();
+      return placed.offset;
     } catch (error) {
       if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
       throw error;
@@ -115,19 +126,29 @@ export class PartitionLog {
   }
 
   private async placeBatch(
+    topic: Topic,
     stream: string,
     batch: (offset: number) => BatchItem,
     parts: readonly AtomicPart[],
-  ): Promise<number> {
+    once: OncePart | undefined,
+  ): Promise<{ written: true; offset: number } | { written: false; offset: number; count: number; fingerprint: string }> {
     const deadline = this.now() + APPEND_DEADLINE_MS;
-    let cached = this.cachedHead(stream) ?? (await this.readHead(stream));
+    let cached = this.cachedHead(stream) ?? (await this.readHead(topic, stream));
     for (let failures = 0; ; ) {
       const item = batch(cached.head);
-      const result =
-        parts.length > 0 ? await this.log.putBatchAtomically(stream, item, parts) : await this.log.putBatch(stream, item);
+      const result: OncePutResult | Awaited<ReturnType<LogStore['putBatchAtomically']>> = once
+        ? await this.log.putBatchOnce(stream, item, once)
+        : parts.length > 0
+          ? await this.log.putBatchAtomically(stream, item, parts)
+          : await this.log.putBatch(stream, item);
       if (result.written) {
         this.heads.set(stream, { head: item.offset + item.count, anchoredAt: this.now() });
-        return item.offset;
+        return { written: true, offset: item.offset };
+      }
+      if ('already' in result) return { written: false, ...result.already };
+      if ('fenced' in result) {
+        this.heads.delete(stream);
+        throw new TopicNotFoundError(topic.name);
       }
       if ('failedParts' in result) throw new AtomicPartsFailedError(result.failedParts);
       failures += 1;
@@ -137,7 +158,7 @@ export class PartitionLog {
       if ('conflict' in result || failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
         // Many writers on one partition: step back a random moment so they stop colliding in lockstep.
         await sleep(Math.random() * Math.min(200, 5 * 2 ** (failures / MAX_HOPS_BEFORE_HEAD_READ)));
-        cached = await this.readHead(stream);
+        cached = await this.readHead(topic, stream);
       } else {
         // Hop to the end of the occupying batch; keep the original anchor time.
         cached = { head: result.occupant.offset + result.occupant.count, anchoredAt: cached.anchoredAt };
@@ -153,9 +174,10 @@ export class PartitionLog {
     return undefined;
   }
 
-  private async readHead(stream: string): Promise<CachedHead> {
+  private async readHead(topic: Topic, stream: string): Promise<CachedHead> {
     const anchoredAt = this.now();
     const newest = await this.log.newest(stream, { consistent: true });
+    if (newest?.fenced) throw new TopicNotFoundError(topic.name);
     const cached = { head: newest ? newest.offset + newest.count : 0, anchoredAt };
     this.heads.set(stream, cached);
     return cached;
