@@ -26,7 +26,7 @@ export interface DynamoDbLocalOptions {
   dbPath?: string;
   /** File that records the Java pid (a stale process named in it is killed on start). */
   pidFile?: string;
-  /** How long to wait for the first successful ListTables (default 15 s). */
+  /** How long to wait for the first successful ListTables (default 60 s: on a loaded 2-core machine the JVM took 24 s). */
   readyTimeoutMs?: number;
 }
 
@@ -218,7 +218,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   try {
     for (;;) {
       if (exited) throw new Error(`DynamoDB Local exited during start-up: ${stderr.trim() || 'no output'}`);

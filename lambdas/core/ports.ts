@@ -161,6 +161,8 @@ export interface SegmentCatalog {
   raiseStart(topic: Topic, partition: number, to: number, releasedBytes: number): Promise<void>;
   /** Drops a segment's catalog entries (after the start offset passed it). */
   removeSegment(topic: Topic, partition: number, base: number): Promise<void>;
+  /** Lowers the measured hot tier's size by `bytes` (records removed from DynamoDB); nothing when never measured. */
+  releaseHotBytes(topic: Topic, partition: number, bytes: number): Promise<void>;
   /** Records the hot tier's size as measured by the archiver. */
   recordHotBytes(topic: Topic, partition: number, bytes: number, at: number): Promise<void>;
   /** A partition's state read strongly consistently (no cache). */
