@@ -79,7 +79,10 @@ export class TopicService {
   /** The topic's state without any cache. */
   async getFresh(name: string): Promise<Topic> {
     const topic = await this.topics.get(name, { consistent: true });
-    if (!topic) throw new TopicNotFoundError(name);
+    if (!topic) {
+      this.cache.delete(name); // e.g. a produce that met a delete's fence: the next one answers 404 at once
+      throw new TopicNotFoundError(name);
+    }
     this.cache.set(name, { topic, fetchedAt: this.now() });
     return topic;
   }
