@@ -25,7 +25,11 @@ export class AtomicPartsFailedError extends Error {
   }
 }
 import type { ArchiveReader } from '../archive/archive-reader';
-import { decodeBatch, encodeBatch } from './record-batch';
+import { decodeItems, takeContiguous } from './batches';
+import { encodeBatch } from './record-batch';
+import { offsetForTimestamp } from './time-index';
+
+export { takeContiguous };
 import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from '../types';
 
 /** The log item collection of one partition of one topic incarnation. */
@@ -265,7 +269,7 @@ export class PartitionLog {
       const perItem = collected / items.length;
       pageSize = Math.max(1, Math.min(100, Math.ceil((limit - collected) / perItem) + (wantEndOffset ? 1 : 0)));
     }
-    const records = await this.decode(partition, items, offset, limit, maxBytes);
+    const records = await decodeItems(this.blobs, partition, items, offset, limit, maxBytes);
     const last = records[records.length - 1];
     return { records, nextOffset: last ? last.offset + 1 : offset, endOffset };
   }
@@ -292,41 +296,9 @@ export class PartitionLog {
     return page.items.length > 0;
   }
 
-  private async decode(
-    partition: number,
-    items: BatchItem[],
-    from: number,
-    limit: number,
-    maxBytes: number,
-  ): Promise<PositionedRecord[]> {
-    // A batch whose records retention removed (the head marker) ends what can be read.
-    const payloadEnd = items.findIndex((item) => !item.blob && !item.blobKey);
-    if (payloadEnd >= 0) items = items.slice(0, payloadEnd);
-    const blobs = await Promise.all(items.map((item) => item.blob ?? this.blobs.get(item.blobKey as string)));
-    const out: PositionedRecord[] = [];
-    let bytes = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as BatchItem;
-      const records = decodeBatch(blobs[i] as Uint8Array);
-      for (let j = 0; j < records.length; j++) {
-        const offset = item.offset + j;
-        if (offset < from) continue;
-        const record = records[j] as LogRecord;
-        const size = wireSize(record);
-        if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) return out;
-        bytes += size;
-        out.push({ ...record, partition, offset });
-      }
-    }
-    return out;
-  }
   /**
    * The first offset whose record has a timestamp ≥ `timestamp`, or the end
-   * offset when there is none. Binary search over batches by their largest
-   * timestamp, then a scan inside the batch found: O(log batches) small
-   * queries. Exact when timestamps do not decrease within the partition
-   * (server-assigned or producer clocks); with out-of-order producer
-   * timestamps it is the same best effort as Kafka's time index.
+   * offset when there is none (see `offsetForTimestamp` in time-index.ts).
    */
   async offsetForTimestamp(
     topic: Topic,
@@ -335,42 +307,19 @@ export class PartitionLog {
     startOffset: number,
     archivedOffset = 0,
   ): Promise<number> {
-    if (this.options.archive && archivedOffset > startOffset) {
-      const cold = await this.options.archive.offsetForTimestamp(topic, partition, timestamp, startOffset);
-      if (cold !== undefined) return cold;
-    }
-    const stream = streamKey(topic, partition);
-    let low = Math.max(startOffset, archivedOffset);
-    let high = await this.endOffset(topic, partition);
-    while (low < high) {
-      const mid = low + Math.floor((high - low) / 2);
-      const item = await this.log.atOrBefore(stream, mid);
-      if (!item || item.offset + item.count <= mid) {
-        low = mid + 1; // not readable from the hot log (e.g. below its oldest batch): look later
-        continue;
-      }
-      if (item.maxTimestamp >= timestamp) high = item.offset;
-      else low = item.offset + item.count;
-    }
-    const candidate = await this.log.forward(stream, low, 1);
-    const item = candidate.items[0];
-    if (!item || item.offset !== low) return low;
-    const records = decodeBatch(item.blob ?? (await this.blobs.get(item.blobKey as string)));
-    const index = records.findIndex((record) => record.timestamp >= timestamp);
-    return index < 0 ? item.offset + item.count : item.offset + index;
+    return offsetForTimestamp(
+      {
+        log: this.log,
+        blobs: this.blobs,
+        archive: this.options.archive,
+        stream: streamKey(topic, partition),
+        endOffset: () => this.endOffset(topic, partition),
+      },
+      topic,
+      partition,
+      timestamp,
+      startOffset,
+      archivedOffset,
+    );
   }
 }
-
-/** The prefix of `items` that continues exactly from `position` without a gap. */
-export function takeContiguous(items: readonly BatchItem[], position: number): BatchItem[] {
-  const out: BatchItem[] = [];
-  let expected = position;
-  for (const item of items) {
-    if (item.offset + item.count <= expected) continue;
-    if (item.offset > expected) break;
-    out.push(item);
-    expected = item.offset + item.count;
-  }
-  return out;
-}
-
