@@ -3,7 +3,10 @@
  * 127.0.0.1:$PORT (default 4000), keeping its data under `.local/` in the
  * repository root so a restart loses nothing. Once ready it writes
  * `.local/stack.json` = {"url", "token"}; it removes that file and stops
- * DynamoDB Local (no orphan JVM) on SIGINT/SIGTERM.
+ * DynamoDB Local (no orphan JVM) on SIGINT/SIGTERM, and when its parent
+ * process dies (e.g. `tsx`, killed with SIGKILL). A start refused because
+ * another stack holds the directory leaves that stack's files alone.
+ * TRIBUTARY_LOCAL_DIR replaces `.local/` (tests use a temp dir).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -12,8 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { startLocalStack, type LocalStack } from '../local/stack';
 
 const root = resolve(__dirname, '..');
-const dataDir = join(root, '.local');
+const dataDir = process.env.TRIBUTARY_LOCAL_DIR || join(root, '.local');
 const stackFile = join(dataDir, 'stack.json');
+/** Set once this process wrote stack.json: only then is it ours to remove. */
+let wroteStackFile = false;
 
 /**
  * Middy 7 is ESM-only (its exports have only an `import` condition) while tsx
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the local stack…\n`);
-    rmSync(stackFile, { force: true });
+    if (wroteStackFile) rmSync(stackFile, { force: true });
     let code = 0;
     try {
       // A signal during start-up waits for it, so whatever was started is stopped.
@@ -74,10 +79,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // `npm start` runs this file under tsx, which runs it in a child process: if tsx is killed
+  // (SIGKILL cannot be relayed), this process is re-parented. Stop then, rather than live on
+  // as an orphan holding the port, the lock and DynamoDB Local.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent process exited');
+  }, 500).unref();
 
   const stack = await starting;
   if (stopping) return;
   writeFileSync(stackFile, `${JSON.stringify({ url: stack.url, token: stack.token })}\n`, { mode: 0o600 });
+  wroteStackFile = true;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
     [
@@ -97,6 +110,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`Could not start the local stack: ${error instanceof Error ? error.message : String(error)}\n`);
-  rmSync(stackFile, { force: true });
+  // Only our own stack.json: a start refused by the lock must not break the running stack's CLI.
+  if (wroteStackFile) rmSync(stackFile, { force: true });
   process.exit(1);
 });

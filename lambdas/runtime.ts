@@ -19,7 +19,7 @@ import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
 import { DynamoDeadLetterStore } from './store/dead-letter-store';
 import { DynamoGroupStore } from './store/group-store';
-import { createIdempotencyGuard } from './store/idempotency';
+import { DynamoIdempotencyStore } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { LambdaFunctionInvoker, type FunctionInvoker } from './store/function-invoker';
@@ -49,7 +49,11 @@ export class Runtime {
     return this.once('authenticator', () => new CachingAuthenticator(this.tokens));
   }
   private get logStore(): DynamoLogStore {
-    return this.once('logStore', () => new DynamoLogStore(this.clients.documents, requireTable(this.config, 'log')));
+    return this.once(
+      'logStore',
+      // The idempotency table is optional: only the produce function writes keyed batches.
+      () => new DynamoLogStore(this.clients.documents, requireTable(this.config, 'log'), this.config.tables.idempotency),
+    );
   }
   private get blobs(): S3BlobStore {
     return this.once('blobs', () => new S3BlobStore(this.clients.s3, requireBucket(this.config)));
@@ -85,7 +89,10 @@ export class Runtime {
     );
   }
   get producer(): ProduceService {
-    return this.once('producer', () => new ProduceService(this.topics, this.log));
+    return this.once(
+      'producer',
+      () => new ProduceService(this.topics, this.log, undefined, Date.now, this.config.tables.idempotency ? this.idempotency : undefined),
+    );
   }
   get fetcher(): FetchService {
     return this.once('fetcher', () => new FetchService(this.topics, this.log));
@@ -137,10 +144,8 @@ export class Runtime {
       () => new DynamoUpstashInstanceStore(this.clients.documents, requireTable(this.config, 'groups')),
     );
   }
-  get idempotent(): ReturnType<typeof createIdempotencyGuard> {
-    return this.once('idempotent', () =>
-      createIdempotencyGuard(this.clients.dynamodb, requireTable(this.config, 'idempotency')),
-    );
+  private get idempotency(): DynamoIdempotencyStore {
+    return this.once('idempotency', () => new DynamoIdempotencyStore(this.clients.documents, requireTable(this.config, 'idempotency')));
   }
 }
 

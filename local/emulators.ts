@@ -4,8 +4,8 @@
  *
  * DynamoDB Local listens on every interface and outlives a crashed parent, so
  * it runs in its own process group (killed as a group), a pid file lets the
- * next start kill a stale one, a small watchdog kills it if this process dies
- * without stopping it, and readiness is checked by a real DynamoDB call plus
+ * next start kill a stale one, the kernel (parent-death signal) and a small
+ * watchdog kill it if this process dies without stopping it, and readiness is checked by a real DynamoDB call plus
  * proof that the process we started owns the listening socket.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,7 +26,7 @@ export interface DynamoDbLocalOptions {
   dbPath?: string;
   /** File that records the Java pid (a stale process named in it is killed on start). */
   pidFile?: string;
-  /** How long to wait for the first successful ListTables (default 15 s). */
+  /** How long to wait for the first successful ListTables (default 60 s: on a loaded 2-core machine the JVM took 24 s). */
   readyTimeoutMs?: number;
 }
 
@@ -79,6 +79,14 @@ function assertJava(): void {
   if (probe.error || probe.status !== 0) {
     throw new Error('DynamoDB Local needs Java 17+: apt-get install -y openjdk-17-jre-headless');
   }
+}
+
+let setprivFound: boolean | undefined;
+
+/** True when util-linux's `setpriv` with `--pdeathsig` is available (Linux). */
+function hasSetpriv(): boolean {
+  setprivFound ??= process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  return setprivFound;
 }
 
 function isAlive(pid: number): boolean {
@@ -191,7 +199,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // -sharedDb: one database whatever the credentials and region of the caller.
   const args = [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-jar', join(home, 'DynamoDBLocal.jar')];
   args.push(...storage, '-sharedDb', '-port', String(port), '-disableTelemetry');
-  const child = spawn('java', args, { cwd: home, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Two guards against an orphan JVM when this process dies without stopping it (SIGKILL, OOM):
+  // the kernel kills the JVM when we die (PR_SET_PDEATHSIG, through util-linux's setpriv, which
+  // then execs java under the same pid), and the watchdog below, where setpriv is missing.
+  const [command, commandArgs] = hasSetpriv() ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'java', ...args]] : ['java', args];
+  const child = spawn(command, commandArgs, { cwd: home, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let exited = false;
@@ -218,7 +230,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   try {
     for (;;) {
       if (exited) throw new Error(`DynamoDB Local exited during start-up: ${stderr.trim() || 'no output'}`);

@@ -4,7 +4,7 @@
  * front of the real handlers. Used by `npm start` (bin/local.ts) and by the
  * tests (test/support/backends.ts), so e2e tests run the real stack in-process.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,6 +21,7 @@ import {
   type RunningDynamoDb,
   type RunningS3,
 } from './emulators';
+import { takeLock } from './lock';
 import { createLocalServer, type LocalServerOptions } from './server';
 
 /** Table and bucket names of one stack; `prefix` defaults to `tributary`. */
@@ -82,21 +83,6 @@ export interface LocalStack {
   readonly dynamodbPid: number | undefined;
   /** Closes the server, then stops the emulators this stack started. */
   stop(): Promise<void>;
-}
-
-/** Refuses a second stack on the same data directory (it would kill the first one's DynamoDB Local). */
-function takeLock(lockFile: string): void {
-  if (existsSync(lockFile)) {
-    const pid = Number(readFileSync(lockFile, 'utf8').trim());
-    let alive = false;
-    try {
-      alive = Number.isInteger(pid) && pid > 0 && (process.kill(pid, 0), true);
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (alive) throw new Error(`Another local stack (pid ${pid}) is using ${join(lockFile, '..')}; stop it first`);
-  }
-  writeFileSync(lockFile, `${process.pid}\n`);
 }
 
 /** Starts the stack; resolves once it answers HTTP requests. */

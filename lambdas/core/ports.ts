@@ -24,9 +24,48 @@ export interface BatchItem extends BatchHeader {
   readonly blob?: Uint8Array;
   /** The S3 key holding the encoded batch, when too large to keep inline. */
   readonly blobKey?: string;
+  /**
+   * A fence written by a topic delete (no records, count 0): an append that
+   * meets it answers TOPIC_NOT_FOUND instead of landing in the deleted log.
+   */
+  readonly fenced?: boolean;
 }
 
-export type PutBatchResult = { readonly written: true } | { readonly written: false; readonly occupant: BatchHeader };
+export type PutBatchResult =
+  | { readonly written: true }
+  | { readonly written: false; readonly occupant: BatchHeader }
+  /** A topic delete fenced the partition at this offset: the incarnation is gone. */
+  | { readonly written: false; readonly fenced: true };
+
+/**
+ * The idempotency part of a keyed produce's batch for one partition: a
+ * pointer item written in the same transaction as the batch, so that the
+ * batch exists exactly when its pointer does.
+ */
+export interface OncePart {
+  /** The pointer's key: topic, topic id, partition and a hash of the Idempotency-Key. */
+  readonly id: string;
+  /** Hash of the request body: a repeat with another body is refused. */
+  readonly fingerprint: string;
+  /** Epoch seconds after which the pointer no longer counts (24 h). */
+  readonly expiresAt: number;
+}
+
+export type OncePutResult =
+  | PutBatchResult
+  | { readonly written: false; readonly conflict: true }
+  /** The pointer exists: this batch was already written by an earlier attempt, at `offset`. */
+  | { readonly written: false; readonly already: { readonly offset: number; readonly count: number; readonly fingerprint: string } };
+
+/** The request-level record of a keyed produce (which body, how many partitions it was assigned over). */
+export interface IdempotencyStore {
+  /**
+   * Claims `id` for this request: when free (or expired) records
+   * `fingerprint` and `partitions`; when held with the same fingerprint
+   * returns the partitions recorded first; undefined when held by another body.
+   */
+  claim(id: string, fingerprint: string, partitions: number, expiresAt: number): Promise<{ partitions: number } | undefined>;
+}
 
 export interface ReadOptions {
   /** Strongly consistent read (costs twice an eventually consistent one). */
@@ -43,6 +82,7 @@ export interface ForwardPage {
 export type AtomicPutResult =
   | { readonly written: true }
   | { readonly written: false; readonly occupant: BatchHeader }
+  | { readonly written: false; readonly fenced: true }
   /** Some parts' conditions failed (e.g. dead letters already redriven): nothing was written. */
   | { readonly written: false; readonly failedParts: string[] }
   /** Another request touched the same items at the same moment: nothing was written; try again. */
@@ -53,14 +93,23 @@ export interface LogStore {
   putBatchAtomically(stream: string, item: BatchItem, parts: readonly AtomicPart[]): Promise<AtomicPutResult>;
   /** Writes the batch at `item.offset` only if no batch starts there; else returns the occupant. */
   putBatch(stream: string, item: BatchItem): Promise<PutBatchResult>;
+  /** Like putBatch, together with the idempotency pointer `once` in one transaction; reports an existing pointer. */
+  putBatchOnce(stream: string, item: BatchItem, once: OncePart): Promise<OncePutResult>;
+  /** Writes a delete's fence at `offset` if no batch starts there (see BatchItem.fenced). */
+  putFence(stream: string, offset: number, at: number): Promise<PutBatchResult>;
   /** The newest batch of the partition, if any. */
   newest(stream: string, options?: ReadOptions): Promise<BatchItem | undefined>;
   /** The newest batch whose base offset is ≤ `offset` (the one containing it, if any). */
   atOrBefore(stream: string, offset: number, options?: ReadOptions): Promise<BatchItem | undefined>;
   /** Batches with base offset ≥ `offset`, ascending, at most `limit` items. */
   forward(stream: string, offset: number, limit: number, options?: ReadOptions): Promise<ForwardPage>;
-  /** Deletes every batch of the stream; returns the S3 keys the deleted batches pointed to. */
-  purge(stream: string): Promise<string[]>;
+  /**
+   * Deletes every batch of the stream; returns the S3 keys the deleted
+   * batches pointed to. Batches appended at or after `fenceSince` (epoch ms)
+   * are replaced by fences instead of deleted, and fences are kept: a writer
+   * whose cached head points at one of them must meet a fence, not a hole.
+   */
+  purge(stream: string, fenceSince?: number): Promise<string[]>;
   /** Deletes these batches (by base offset). */
   deleteBatches(stream: string, offsets: readonly number[]): Promise<void>;
   /** Removes a batch's records but keeps the item (offset, count) as the marker of the head. */
@@ -112,6 +161,8 @@ export interface SegmentCatalog {
   raiseStart(topic: Topic, partition: number, to: number, releasedBytes: number): Promise<void>;
   /** Drops a segment's catalog entries (after the start offset passed it). */
   removeSegment(topic: Topic, partition: number, base: number): Promise<void>;
+  /** Lowers the measured hot tier's size by `bytes` (records removed from DynamoDB); nothing when never measured. */
+  releaseHotBytes(topic: Topic, partition: number, bytes: number): Promise<void>;
   /** Records the hot tier's size as measured by the archiver. */
   recordHotBytes(topic: Topic, partition: number, bytes: number, at: number): Promise<void>;
   /** A partition's state read strongly consistently (no cache). */

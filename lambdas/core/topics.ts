@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mapWithConcurrency } from './concurrency';
 import { InvalidRequestError, TopicExistsError, TopicNotFoundError } from './errors';
 import { TOPIC_CACHE_TTL_MS, TOPIC_DEFAULTS } from './limits';
+import { fenceAndPurge } from './log/fence';
 import { PartitionLog, streamKey } from './log/log';
 import type { BlobStore, LogStore, PartitionState, SegmentCatalog, TopicPatch, TopicStore } from './ports';
 import type { PartitionOffsets, Topic, TopicConfig } from './types';
@@ -78,7 +79,10 @@ export class TopicService {
   /** The topic's state without any cache. */
   async getFresh(name: string): Promise<Topic> {
     const topic = await this.topics.get(name, { consistent: true });
-    if (!topic) throw new TopicNotFoundError(name);
+    if (!topic) {
+      this.cache.delete(name); // e.g. a produce that met a delete's fence: the next one answers 404 at once
+      throw new TopicNotFoundError(name);
+    }
     this.cache.set(name, { topic, fetchedAt: this.now() });
     return topic;
   }
@@ -133,8 +137,10 @@ export class TopicService {
   }
 
   /**
-   * Deletes the topic: the name is free at once; the log of the deleted
-   * incarnation and its S3 objects are then removed.
+   * Deletes the topic: the name is free at once; each partition of the
+   * deleted incarnation is then fenced (appends still holding the topic in
+   * a cache answer TOPIC_NOT_FOUND, see log/fence.ts) and its log and S3
+   * objects removed.
    */
   async delete(name: string): Promise<void> {
     const topic = await this.topics.delete(name);
@@ -142,7 +148,7 @@ export class TopicService {
     if (!topic) throw new TopicNotFoundError(name);
     const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
     await mapWithConcurrency(partitions, PARTITION_CONCURRENCY, async (partition) => {
-      const blobKeys = await this.log.purge(streamKey(topic, partition));
+      const blobKeys = await fenceAndPurge(this.log, streamKey(topic, partition), this.now);
       if (blobKeys.length > 0) await this.blobs.delete(blobKeys);
       for (const segment of (await this.catalog?.segments(topic, partition)) ?? []) {
         await this.blobs.delete([segment.key]);

@@ -22,11 +22,8 @@ export const handler = createHttpHandler({
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new InvalidRequestError('must be 1 to 255 printable ASCII characters', 'Idempotency-Key');
     }
-    const result = await runtime.idempotent(
-      // The fingerprint ignores formatting: the same records with other white space are the same request.
-      { topic, idempotencyKey, fingerprint: JSON.stringify(body), run: () => runtime.producer.produce(topic, records) },
-      request.context,
-    );
+    // Exact per partition (see core/log/produce.ts). The fingerprint ignores formatting: the same records with other white space are the same request.
+    const result = await runtime.producer.produce(topic, records, { idempotencyKey, fingerprint: JSON.stringify(body) });
     return { statusCode: 200, body: result };
   },
 });

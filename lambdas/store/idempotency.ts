@@ -1,52 +1,45 @@
 /**
- * Idempotency-Key for produce, on Powertools for AWS Lambda (idempotency):
- * the first request with a key stores its response for 24 hours; a repeat
- * within that time stores nothing and gets the same response. A repeat
- * while the first is still running gets REQUEST_IN_PROGRESS (409, safe to
- * retry); the same key with a different body gets IDEMPOTENCY_KEY_REUSED.
+ * The request-level record of a keyed produce (`Idempotency-Key`), in the
+ * idempotency table: which request body first used the key (a hash) and over
+ * how many partitions its records were assigned. Exactness per partition
+ * comes from the pointer items written with each batch (see
+ * `DynamoLogStore.putBatchOnce`); this record only refuses a key reused with
+ * another body and pins the partition count for retries.
+ *
+ *   id          (S)  "tributary.request#{topic}#{topicId}#{sha256(key)}"
+ *   fp          (S)  sha256 of the request body
+ *   partitions  (N)  the topic's partition count at the first attempt
+ *   expiration  (N)  epoch seconds (the table's TTL attribute), 24 h
  */
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
-import { IdempotencyKeyReusedError, RequestInProgressError, TributaryError, UnavailableError } from '../core/errors';
-import { IDEMPOTENCY_TTL_SECONDS } from '../core/limits';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IdempotencyStore } from '../core/ports';
+import { isConditionFailure } from './conditions';
 
-export interface IdempotentCall<T> {
-  topic: string;
-  idempotencyKey: string;
-  /** What must be identical for a repeat (the request body as received). */
-  fingerprint: string;
-  run: () => Promise<T>;
-}
+export class DynamoIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-/** Wraps calls so that a repeated (topic, Idempotency-Key) returns the first result. */
-export function createIdempotencyGuard(client: DynamoDBClient, tableName: string) {
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: '[topic, idempotencyKey]',
-    payloadValidationJmesPath: 'fingerprint',
-    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
-    throwOnNoIdempotencyKey: true,
-  });
-  const idempotent = makeIdempotent(
-    async (call: IdempotentCall<unknown>, _context: Context) => call.run(),
-    { persistenceStore, config, keyPrefix: 'tributary.produce' },
-  );
-  return async function once<T>(call: IdempotentCall<T>, context: Context): Promise<T> {
+  async claim(id: string, fingerprint: string, partitions: number, expiresAt: number): Promise<{ partitions: number } | undefined> {
     try {
-      return (await idempotent(call as IdempotentCall<unknown>, context)) as T;
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { id, fp: fingerprint, partitions, expiration: expiresAt },
+          // TTL deletes late: an expired record is free again.
+          ConditionExpression: 'attribute_not_exists(#id) OR #expiration < :now',
+          ExpressionAttributeNames: { '#id': 'id', '#expiration': 'expiration' },
+          ExpressionAttributeValues: { ':now': Math.floor(this.now() / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { partitions };
     } catch (error) {
-      throw translate(error);
+      if (!isConditionFailure(error) || !error.Item) throw error;
+      if (error.Item.fp?.S !== fingerprint) return undefined;
+      return { partitions: Number(error.Item.partitions?.N) };
     }
-  };
-}
-
-function translate(error: unknown): unknown {
-  if (error instanceof TributaryError || !(error instanceof Error)) return error;
-  if (error.name === 'IdempotencyAlreadyInProgressError') return new RequestInProgressError();
-  if (error.name === 'IdempotencyValidationError') return new IdempotencyKeyReusedError();
-  if (error.cause instanceof TributaryError) return error.cause;
-  if (error.name.startsWith('Idempotency')) return new UnavailableError('The idempotency store', error);
-  return error;
+  }
 }

@@ -9,6 +9,10 @@
  *   at      (N)                 append time (ms)
  *   data    (B)                 the encoded batch, when inline
  *   blob    (S)                 S3 key of the encoded batch, when spilled
+ *   fence   (BOOL)              true on a topic delete's fence (n = 0, no records)
+ *
+ * A keyed produce's batch is written in one transaction with a pointer item
+ * in the idempotency table (`id`, `offset`, `n`, `fp`, `expiration`).
  */
 import {
   BatchWriteCommand,
@@ -17,22 +21,27 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type BatchWriteCommandInput,
   type TransactWriteCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type {
   AtomicPart,
   AtomicPutResult,
   BatchItem,
   ForwardPage,
   LogStore,
+  OncePart,
+  OncePutResult,
   PutBatchResult,
   ReadOptions,
 } from '../core/ports';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 
 type Item = Record<string, unknown>;
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
 function toItem(stream: string, batch: BatchItem): Item {
   return {
@@ -56,13 +65,28 @@ function fromItem(item: Item): BatchItem {
     appendedAt: Number(item.at),
     ...(item.data instanceof Uint8Array ? { blob: item.data } : {}),
     ...(typeof item.blob === 'string' ? { blobKey: item.blob } : {}),
+    ...(item.fence === true ? { fenced: true } : {}),
   };
 }
+
+/** What a failed conditional put of a batch met at its offset: a batch (hop past it) or a delete's fence. */
+function occupied(old: Record<string, AttributeValue>): PutBatchResult {
+  if (old.fence?.BOOL === true) return { written: false, fenced: true };
+  return { written: false, occupant: { offset: Number(old.offset?.N), count: Number(old.n?.N) } };
+}
+
+const PUT_IF_FREE = {
+  ConditionExpression: 'attribute_not_exists(#offset)',
+  ExpressionAttributeNames: { '#offset': 'offset' },
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+} as const;
 
 export class DynamoLogStore implements LogStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The idempotency table, where keyed produces keep their per-partition pointers. */
+    private readonly idempotencyTable?: string,
   ) {}
 
   async putBatch(stream: string, batch: BatchItem): Promise<PutBatchResult> {
@@ -78,11 +102,58 @@ export class DynamoLogStore implements LogStore {
       );
       return { written: true };
     } catch (error) {
-      if (isConditionFailure(error) && error.Item) {
-        const offset = Number(error.Item.offset?.N);
-        const count = Number(error.Item.n?.N);
-        return { written: false, occupant: { offset, count } };
+      if (isConditionFailure(error) && error.Item) return occupied(error.Item);
+      throw error;
+    }
+  }
+
+  async putFence(stream: string, offset: number, at: number): Promise<PutBatchResult> {
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: { stream, offset, n: 0, ts: 0, bytes: 0, at, fence: true }, ...PUT_IF_FREE }),
+      );
+      return { written: true };
+    } catch (error) {
+      if (isConditionFailure(error) && error.Item) return occupied(error.Item);
+      throw error;
+    }
+  }
+
+  async putBatchOnce(stream: string, batch: BatchItem, once: OncePart): Promise<OncePutResult> {
+    if (!this.idempotencyTable) throw new Error('DynamoLogStore: no idempotency table configured for keyed produce');
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: toItem(stream, batch), ...PUT_IF_FREE } },
+            {
+              Put: {
+                TableName: this.idempotencyTable,
+                Item: { id: once.id, offset: batch.offset, n: batch.count, fp: once.fingerprint, expiration: once.expiresAt },
+                // An expired pointer (TTL deletes late) no longer counts.
+                ConditionExpression: 'attribute_not_exists(#id) OR #expiration < :now',
+                ExpressionAttributeNames: { '#id': 'id', '#expiration': 'expiration' },
+                ExpressionAttributeValues: { ':now': Math.floor(batch.appendedAt / 1000) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
+        }),
+      );
+      return { written: true };
+    } catch (error) {
+      if (isTransactionConflict(error)) return { written: false, conflict: true };
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const pointer = reasons[1];
+      if (pointer?.Code === 'ConditionalCheckFailed' && pointer.Item) {
+        const old = pointer.Item;
+        return {
+          written: false,
+          already: { offset: Number(old.offset?.N), count: Number(old.n?.N), fingerprint: old.fp?.S ?? '' },
+        };
       }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && reasons[0].Item) return occupied(reasons[0].Item);
       throw error;
     }
   }
@@ -113,9 +184,7 @@ export class DynamoLogStore implements LogStore {
       const failedParts = parts.filter((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed').map((p) => p.id);
       if (failedParts.length > 0) return { written: false, failedParts };
       const occupant = reasons[0]?.Item;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed' && occupant) {
-        return { written: false, occupant: { offset: Number(occupant.offset?.N), count: Number(occupant.n?.N) } };
-      }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && occupant) return occupied(occupant);
       throw error;
     }
   }
@@ -163,24 +232,28 @@ export class DynamoLogStore implements LogStore {
     return { items, reachedEnd: !more && items.length < limit };
   }
 
-  async purge(stream: string): Promise<string[]> {
+  async purge(stream: string, fenceSince = Number.POSITIVE_INFINITY): Promise<string[]> {
     const blobKeys: string[] = [];
     const pages = paginateQuery(
       { client: this.documents },
       {
         TableName: this.tableName,
         KeyConditionExpression: '#stream = :stream',
-        ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset', '#blob': 'blob' },
+        ExpressionAttributeNames: { '#stream': 'stream', '#offset': 'offset', '#blob': 'blob', '#at': 'at', '#fence': 'fence' },
         ExpressionAttributeValues: { ':stream': stream },
-        ProjectionExpression: '#offset, #blob',
+        ProjectionExpression: '#offset, #blob, #at, #fence',
+        ConsistentRead: true,
       },
     );
     for await (const page of pages) {
-      const items = page.Items ?? [];
+      const items = (page.Items ?? []).filter((item) => item.fence !== true);
       for (const item of items) if (typeof item.blob === 'string') blobKeys.push(item.blob);
-      for (let i = 0; i < items.length; i += 25) {
-        await this.batchDelete(stream, items.slice(i, i + 25).map((item) => Number(item.offset)));
-      }
+      const requests = items.map((item) =>
+        Number(item.at) >= fenceSince
+          ? { PutRequest: { Item: { stream, offset: Number(item.offset), n: 0, ts: 0, bytes: 0, at: Number(item.at), fence: true } } }
+          : { DeleteRequest: { Key: { stream, offset: Number(item.offset) } } },
+      );
+      for (let i = 0; i < requests.length; i += 25) await this.batchWrite(requests.slice(i, i + 25));
     }
     return blobKeys;
   }
@@ -203,7 +276,11 @@ export class DynamoLogStore implements LogStore {
   }
 
   private async batchDelete(stream: string, offsets: readonly number[]): Promise<void> {
-    let requests = offsets.map((offset) => ({ DeleteRequest: { Key: { stream, offset } } }));
+    await this.batchWrite(offsets.map((offset) => ({ DeleteRequest: { Key: { stream, offset } } })));
+  }
+
+  private async batchWrite(writes: WriteRequests): Promise<void> {
+    let requests = [...writes];
     for (let attempt = 0; requests.length > 0; attempt++) {
       const out = await this.documents.send(
         new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),

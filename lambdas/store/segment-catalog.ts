@@ -61,9 +61,11 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
                   expectedArchived === 0
                     ? 'attribute_not_exists(#archived) OR #archived = :expected'
                     : '#archived = :expected',
+                // The segment's bytes leave the hot tier with the mark: hotBytes stays right without a re-measure
+                // (unmeasured, it goes negative and is not reported until the first measure sets it).
                 UpdateExpression:
-                  'SET #archived = :end, #archivedBytes = if_not_exists(#archivedBytes, :zero) + :bytes, #start = if_not_exists(#start, :zero)',
-                ExpressionAttributeNames: { '#archived': 'archivedOffset', '#archivedBytes': 'archivedBytes', '#start': 'startOffset' },
+                  'SET #archived = :end, #archivedBytes = if_not_exists(#archivedBytes, :zero) + :bytes, #start = if_not_exists(#start, :zero), #hot = if_not_exists(#hot, :zero) - :bytes',
+                ExpressionAttributeNames: { '#archived': 'archivedOffset', '#archivedBytes': 'archivedBytes', '#start': 'startOffset', '#hot': 'hotBytes' },
                 ExpressionAttributeValues: { ':expected': expectedArchived, ':end': segment.end, ':bytes': segment.bytes, ':zero': 0 },
               },
             },
@@ -176,6 +178,23 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
     );
   }
 
+  async releaseHotBytes(topic: Topic, partition: number, bytes: number): Promise<void> {
+    await this.documents
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { topic: topic.name, sk: partitionSortKey(topic.topicId, partition) },
+          ConditionExpression: 'attribute_exists(#hot)',
+          UpdateExpression: 'SET #hot = #hot - :bytes',
+          ExpressionAttributeNames: { '#hot': 'hotBytes' },
+          ExpressionAttributeValues: { ':bytes': bytes },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
   async state(topic: Topic, partition: number): Promise<PartitionState> {
     const { Item } = await this.documents.send(
       new GetCommand({
@@ -189,7 +208,10 @@ export class DynamoSegmentCatalog implements SegmentCatalog {
       startOffset: Number(Item?.startOffset ?? 0),
       archivedOffset: Number(Item?.archivedOffset ?? 0),
       archivedBytes: Number(Item?.archivedBytes ?? 0),
-      ...(Item?.hotBytes !== undefined ? { hotBytes: Number(Item.hotBytes), hotMeasuredAt: Number(Item.hotMeasuredAt) } : {}),
+      // hotBytes counts only once measured; archive steps subtract from it, never below zero.
+      ...(Item?.hotBytes !== undefined && Item.hotMeasuredAt !== undefined
+        ? { hotBytes: Math.max(0, Number(Item.hotBytes)), hotMeasuredAt: Number(Item.hotMeasuredAt) }
+        : {}),
     };
   }
 }

@@ -54,7 +54,10 @@ function toState(partition: number, item: Record<string, unknown> | undefined): 
     startOffset: Number(item?.startOffset ?? 0),
     archivedOffset: Number(item?.archivedOffset ?? 0),
     archivedBytes: Number(item?.archivedBytes ?? 0),
-    ...(item?.hotBytes !== undefined ? { hotBytes: Number(item.hotBytes), hotMeasuredAt: Number(item.hotMeasuredAt) } : {}),
+    // Counted only once measured; archive steps subtract from it (segment-catalog.ts), never below zero.
+    ...(item?.hotBytes !== undefined && item.hotMeasuredAt !== undefined
+      ? { hotBytes: Math.max(0, Number(item.hotBytes)), hotMeasuredAt: Number(item.hotMeasuredAt) }
+      : {}),
   };
 }
 

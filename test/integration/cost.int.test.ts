@@ -47,6 +47,26 @@ describe('cost per operation (issue #6 targets)', () => {
     }
   });
 
+  it('produces a warm keyed batch (Idempotency-Key) with a claim and one two-item transaction: 2 requests, 0 reads, 5 WCU', async () => {
+    await runtime.topics.create({ name: 'cost-keyed', partitions: 1 });
+    await runtime.producer.produce('cost-keyed', standardRecords(100, 50)); // cold: reads the topic and the head
+    for (let i = 0; i < 3; i++) {
+      const records = standardRecords(100, 60 + i);
+      const keyed = { idempotencyKey: `cost-${i}`, fingerprint: JSON.stringify(records) };
+      const { meter } = await metered(() => runtime.producer.produce('cost-keyed', records, keyed));
+      const usage = meter.snapshot();
+      expect(usage.dynamodbByOperation).toEqual({ PutItem: 1, TransactWriteItems: 1 });
+      expect(usage.readCapacityUnits).toBe(0);
+      // The claim (1) + the batch's pointer item and the log item, 2 each in a transaction.
+      expect(usage.writeCapacityUnits).toBe(5);
+      expect(usage.s3ByOperation).toEqual({ PutObject: 1 });
+      // A retry writes nothing new: the claim and one cancelled transaction, no S3 object left behind.
+      const retry = await metered(() => runtime.producer.produce('cost-keyed', records, keyed));
+      expect(retry.meter.snapshot().dynamodbByOperation).toEqual({ PutItem: 1, TransactWriteItems: 1 });
+      expect(retry.meter.snapshot().s3ByOperation).toEqual({ PutObject: 1, DeleteObjects: 1 });
+    }
+  });
+
   it('polls a group at maxRecords 100 for at most 0.05 RRU per record', async () => {
     await runtime.topics.create({ name: 'cost-poll', partitions: 1 });
     for (let i = 0; i < 5; i++) await runtime.producer.produce('cost-poll', standardRecords(100, 20 + i));

@@ -303,7 +303,7 @@ describe('the local stack with a data directory', () => {
       await second.stop();
     }
     expect(isAlive(second.dynamodbPid!)).toBe(false);
-  });
+  }, 180_000); // two DynamoDB Local starts: up to ~30 s each on a loaded 2-core machine
 
   it('refuses to start a second stack on a data directory that a running stack uses', async () => {
     const first = await start();
@@ -313,7 +313,7 @@ describe('the local stack with a data directory', () => {
     } finally {
       await first.stop();
     }
-  });
+  }, 120_000);
 });
 
 describe('startTestStack', () => {
@@ -347,5 +347,5 @@ describe('DynamoDB Local start-up', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(isAlive(fresh.pid)).toBe(false);
-  });
+  }, 180_000);
 });

@@ -18,6 +18,7 @@ import { S3BlobStore } from '../../lambdas/store/blob-store';
 import { createStoreClients } from '../../lambdas/store/clients';
 import { DynamoDeadLetterStore } from '../../lambdas/store/dead-letter-store';
 import { DynamoGroupStore } from '../../lambdas/store/group-store';
+import { DynamoIdempotencyStore } from '../../lambdas/store/idempotency';
 import { DynamoLogStore } from '../../lambdas/store/log-store';
 import { DynamoSegmentCatalog } from '../../lambdas/store/segment-catalog';
 import { DynamoTopicStore } from '../../lambdas/store/topic-store';
@@ -90,7 +91,7 @@ export interface Engine {
 export function buildEngine(config: Config): Engine {
   const clients = createStoreClients(config);
   const blobs = new S3BlobStore(clients.s3, config.bucket as string);
-  const realLog = new DynamoLogStore(clients.documents, config.tables.log as string);
+  const realLog = new DynamoLogStore(clients.documents, config.tables.log as string, config.tables.idempotency);
   const { store: logStore, faults: logFaults } = withFaults<LogStore>(realLog);
   const realCatalog = new DynamoSegmentCatalog(clients.documents, config.tables.topics as string);
   const { store: catalog, faults: catalogFaults } = withFaults<SegmentCatalog>(realCatalog);
@@ -118,7 +119,7 @@ export function buildEngine(config: Config): Engine {
   );
   return {
     topics,
-    producer: new ProduceService(topics, log),
+    producer: new ProduceService(topics, log, undefined, Date.now, new DynamoIdempotencyStore(clients.documents, config.tables.idempotency as string)),
     fetcher: new FetchService(topics, log),
     log,
     groups,

@@ -249,6 +249,7 @@ export class ArchiveService {
     if (!expired || state.startOffset < newest.offset) return;
     await this.catalog.raiseStart(topic, partition, newest.offset + newest.count, 0);
     await this.log.clearPayload(stream, newest.offset);
+    await this.catalog.releaseHotBytes(topic, partition, newest.bytes);
     if (newest.blobKey) await this.objects.delete([newest.blobKey]);
   }
 

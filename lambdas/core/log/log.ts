@@ -11,12 +11,12 @@
  * DynamoDB write and no read.
  */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../errors';
+import { IdempotencyKeyReusedError, TopicNotFoundError, UnavailableError } from '../errors';
 import { APPEND_DEADLINE_MS, HEAD_CACHE_TTL_MS, MAX_HOPS_BEFORE_HEAD_READ } from '../limits';
 import { metrics } from '../metrics';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-import type { AtomicPart, BatchItem, BlobStore, LogStore, ReadOptions } from '../ports';
+import type { AtomicPart, BatchItem, BlobStore, LogStore, OncePart, OncePutResult, ReadOptions } from '../ports';
 
 /** An atomic append was refused because some of its parts' conditions failed; nothing was written. */
 export class AtomicPartsFailedError extends Error {
@@ -25,7 +25,11 @@ export class AtomicPartsFailedError extends Error {
   }
 }
 import type { ArchiveReader } from '../archive/archive-reader';
-import { decodeBatch, encodeBatch } from './record-batch';
+import { decodeItems, takeContiguous } from './batches';
+import { encodeBatch } from './record-batch';
+import { offsetForTimestamp } from './time-index';
+
+export { takeContiguous };
 import { recordSize, wireSize, type LogRecord, type PositionedRecord, type Topic } from '../types';
 
 /** The log item collection of one partition of one topic incarnation. */
@@ -78,12 +82,18 @@ export class PartitionLog {
   /**
    * Appends records to one partition as one batch; returns the base offset.
    * The records get consecutive offsets in the given order.
+   *
+   * With `once` (a keyed produce), the batch is written together with its
+   * idempotency pointer; if an earlier attempt already wrote it, nothing is
+   * written and that attempt's base offset is returned. Throws
+   * TOPIC_NOT_FOUND when a topic delete fenced the partition.
    */
   async append(
     topic: Topic,
     partition: number,
     records: readonly LogRecord[],
     parts: readonly AtomicPart[] = [],
+    once?: OncePart,
   ): Promise<number> {
     const stream = streamKey(topic, partition);
     const blob = encodeBatch(records);
@@ -107,7 +117,12 @@ export class PartitionLog {
       ...(blobKey ? { blobKey } : { blob }),
     });
     try {
-      return await this.placeBatch(stream, batch, parts);
+      const placed = await this.placeBatch(topic, stream, batch, parts, once);
+      if (placed.written) return placed.offset;
+      // An earlier attempt of this keyed produce wrote the batch: reuse its offsets.
+      if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
+      if (placed.fingerprint !== once?.fingerprint || placed.count !== records.length) throw new IdempotencyKeyReusedError();
+      return placed.offset;
     } catch (error) {
       if (blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
       throw error;
@@ -115,19 +130,29 @@ export class PartitionLog {
   }
 
   private async placeBatch(
+    topic: Topic,
     stream: string,
     batch: (offset: number) => BatchItem,
     parts: readonly AtomicPart[],
-  ): Promise<number> {
+    once: OncePart | undefined,
+  ): Promise<{ written: true; offset: number } | { written: false; offset: number; count: number; fingerprint: string }> {
     const deadline = this.now() + APPEND_DEADLINE_MS;
-    let cached = this.cachedHead(stream) ?? (await this.readHead(stream));
+    let cached = this.cachedHead(stream) ?? (await this.readHead(topic, stream));
     for (let failures = 0; ; ) {
       const item = batch(cached.head);
-      const result =
-        parts.length > 0 ? await this.log.putBatchAtomically(stream, item, parts) : await this.log.putBatch(stream, item);
+      const result: OncePutResult | Awaited<ReturnType<LogStore['putBatchAtomically']>> = once
+        ? await this.log.putBatchOnce(stream, item, once)
+        : parts.length > 0
+          ? await this.log.putBatchAtomically(stream, item, parts)
+          : await this.log.putBatch(stream, item);
       if (result.written) {
         this.heads.set(stream, { head: item.offset + item.count, anchoredAt: this.now() });
-        return item.offset;
+        return { written: true, offset: item.offset };
+      }
+      if ('already' in result) return { written: false, ...result.already };
+      if ('fenced' in result) {
+        this.heads.delete(stream);
+        throw new TopicNotFoundError(topic.name);
       }
       if ('failedParts' in result) throw new AtomicPartsFailedError(result.failedParts);
       failures += 1;
@@ -137,7 +162,7 @@ export class PartitionLog {
       if ('conflict' in result || failures % MAX_HOPS_BEFORE_HEAD_READ === 0 || stale) {
         // Many writers on one partition: step back a random moment so they stop colliding in lockstep.
         await sleep(Math.random() * Math.min(200, 5 * 2 ** (failures / MAX_HOPS_BEFORE_HEAD_READ)));
-        cached = await this.readHead(stream);
+        cached = await this.readHead(topic, stream);
       } else {
         // Hop to the end of the occupying batch; keep the original anchor time.
         cached = { head: result.occupant.offset + result.occupant.count, anchoredAt: cached.anchoredAt };
@@ -153,9 +178,10 @@ export class PartitionLog {
     return undefined;
   }
 
-  private async readHead(stream: string): Promise<CachedHead> {
+  private async readHead(topic: Topic, stream: string): Promise<CachedHead> {
     const anchoredAt = this.now();
     const newest = await this.log.newest(stream, { consistent: true });
+    if (newest?.fenced) throw new TopicNotFoundError(topic.name);
     const cached = { head: newest ? newest.offset + newest.count : 0, anchoredAt };
     this.heads.set(stream, cached);
     return cached;
@@ -243,7 +269,7 @@ export class PartitionLog {
       const perItem = collected / items.length;
       pageSize = Math.max(1, Math.min(100, Math.ceil((limit - collected) / perItem) + (wantEndOffset ? 1 : 0)));
     }
-    const records = await this.decode(partition, items, offset, limit, maxBytes);
+    const records = await decodeItems(this.blobs, partition, items, offset, limit, maxBytes);
     const last = records[records.length - 1];
     return { records, nextOffset: last ? last.offset + 1 : offset, endOffset };
   }
@@ -270,41 +296,9 @@ export class PartitionLog {
     return page.items.length > 0;
   }
 
-  private async decode(
-    partition: number,
-    items: BatchItem[],
-    from: number,
-    limit: number,
-    maxBytes: number,
-  ): Promise<PositionedRecord[]> {
-    // A batch whose records retention removed (the head marker) ends what can be read.
-    const payloadEnd = items.findIndex((item) => !item.blob && !item.blobKey);
-    if (payloadEnd >= 0) items = items.slice(0, payloadEnd);
-    const blobs = await Promise.all(items.map((item) => item.blob ?? this.blobs.get(item.blobKey as string)));
-    const out: PositionedRecord[] = [];
-    let bytes = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as BatchItem;
-      const records = decodeBatch(blobs[i] as Uint8Array);
-      for (let j = 0; j < records.length; j++) {
-        const offset = item.offset + j;
-        if (offset < from) continue;
-        const record = records[j] as LogRecord;
-        const size = wireSize(record);
-        if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) return out;
-        bytes += size;
-        out.push({ ...record, partition, offset });
-      }
-    }
-    return out;
-  }
   /**
    * The first offset whose record has a timestamp ≥ `timestamp`, or the end
-   * offset when there is none. Binary search over batches by their largest
-   * timestamp, then a scan inside the batch found: O(log batches) small
-   * queries. Exact when timestamps do not decrease within the partition
-   * (server-assigned or producer clocks); with out-of-order producer
-   * timestamps it is the same best effort as Kafka's time index.
+   * offset when there is none (see `offsetForTimestamp` in time-index.ts).
    */
   async offsetForTimestamp(
     topic: Topic,
@@ -313,42 +307,19 @@ export class PartitionLog {
     startOffset: number,
     archivedOffset = 0,
   ): Promise<number> {
-    if (this.options.archive && archivedOffset > startOffset) {
-      const cold = await this.options.archive.offsetForTimestamp(topic, partition, timestamp, startOffset);
-      if (cold !== undefined) return cold;
-    }
-    const stream = streamKey(topic, partition);
-    let low = Math.max(startOffset, archivedOffset);
-    let high = await this.endOffset(topic, partition);
-    while (low < high) {
-      const mid = low + Math.floor((high - low) / 2);
-      const item = await this.log.atOrBefore(stream, mid);
-      if (!item || item.offset + item.count <= mid) {
-        low = mid + 1; // not readable from the hot log (e.g. below its oldest batch): look later
-        continue;
-      }
-      if (item.maxTimestamp >= timestamp) high = item.offset;
-      else low = item.offset + item.count;
-    }
-    const candidate = await this.log.forward(stream, low, 1);
-    const item = candidate.items[0];
-    if (!item || item.offset !== low) return low;
-    const records = decodeBatch(item.blob ?? (await this.blobs.get(item.blobKey as string)));
-    const index = records.findIndex((record) => record.timestamp >= timestamp);
-    return index < 0 ? item.offset + item.count : item.offset + index;
+    return offsetForTimestamp(
+      {
+        log: this.log,
+        blobs: this.blobs,
+        archive: this.options.archive,
+        stream: streamKey(topic, partition),
+        endOffset: () => this.endOffset(topic, partition),
+      },
+      topic,
+      partition,
+      timestamp,
+      startOffset,
+      archivedOffset,
+    );
   }
 }
-
-/** The prefix of `items` that continues exactly from `position` without a gap. */
-export function takeContiguous(items: readonly BatchItem[], position: number): BatchItem[] {
-  const out: BatchItem[] = [];
-  let expected = position;
-  for (const item of items) {
-    if (item.offset + item.count <= expected) continue;
-    if (item.offset > expected) break;
-    out.push(item);
-    expected = item.offset + item.count;
-  }
-  return out;
-}
-
