@@ -44,6 +44,13 @@ export interface Config {
    * nothing would read them; `POWERTOOLS_METRICS_DISABLED` overrides both ways.
    */
   metricsEnabled: boolean;
+  /**
+   * Push subscriptions may target `http://127.0.0.1` and `http://localhost`
+   * (the local stack only, so that tests can run a receiver there).
+   */
+  allowLoopbackTargets: boolean;
+  /** ARN patterns (`*` = any run of characters) of Lambda functions a subscription may target; none by default. */
+  subscriptionFunctionArns: string[];
 }
 
 /**
@@ -119,6 +126,11 @@ export function loadConfig(env: Env = process.env): Config {
     exposeCapacity: flag(env, 'TRIBUTARY_EXPOSE_CAPACITY'),
     maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
     metricsEnabled: metricsEnabled(env),
+    allowLoopbackTargets: flag(env, ALLOW_LOOPBACK_TARGETS_ENV),
+    subscriptionFunctionArns: (env[SUBSCRIPTION_FUNCTION_ARNS_ENV] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
 }
 
@@ -132,3 +144,7 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
   deadLetters: 'TRIBUTARY_DEAD_LETTERS_TABLE',
 };
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';
+/** Set by the local stack only: webhooks may go to http://127.0.0.1 and http://localhost. */
+export const ALLOW_LOOPBACK_TARGETS_ENV = 'TRIBUTARY_ALLOW_LOOPBACK_TARGETS';
+/** Comma-separated ARN patterns of functions subscriptions may invoke (the CDK context value). */
+export const SUBSCRIPTION_FUNCTION_ARNS_ENV = 'TRIBUTARY_SUBSCRIPTION_FUNCTION_ARNS';
