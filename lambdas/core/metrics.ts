@@ -30,6 +30,8 @@ export type CounterName =
   /** Records a push subscription delivered (answered 2xx), and its failed tries (batches). */
   | 'RecordsDelivered'
   | 'DeliveryFailures'
+  /** Push subscriptions disabled by their target (410 Gone). */
+  | 'SubscriptionsDisabled'
   /** Log appends that found their offset taken by another writer and had to move on. */
   | 'ConditionalWriteConflicts'
   /** DynamoDB or S3 requests refused with a throttling error (each attempt, retried or not). */
@@ -43,6 +45,7 @@ export const COUNTER_UNITS: Readonly<Record<CounterName, 'Count' | 'Bytes'>> = {
   RecordsDeadLettered: 'Count',
   RecordsDelivered: 'Count',
   DeliveryFailures: 'Count',
+  SubscriptionsDisabled: 'Count',
   ConditionalWriteConflicts: 'Count',
   Throttles: 'Count',
 };

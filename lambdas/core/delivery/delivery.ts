@@ -195,6 +195,7 @@ export class DeliveryService {
     sink.count('DeliveryFailures', 1);
     if (outcome.kind === 'gone') {
       await this.store.update(key.topic, key.name, { state: 'disabled', disabledReason: outcome.error });
+      sink.count('SubscriptionsDisabled', 1);
       await this.store.release(key, partition, epoch, undefined);
       return 'disabled';
     }
