@@ -162,6 +162,14 @@ describe('Push subscriptions over the local stack', () => {
     expect(receiver.delivered().map((r) => r.value)).toEqual(['held']);
   });
 
+  it('waits up to maxBatchingWindowMs to fill a batch', async () => {
+    const topic = await createTopic();
+    await subscribe(topic, { maxBatchingWindowMs: 2000, maxBatchRecords: 10 });
+    for (const value of [1, 2, 3]) await produce(topic, [{ value }]);
+    await receiver.waitFor(() => receiver.delivered().length >= 3, 'the three records');
+    expect(receiver.deliveries.map((d) => d.body.records.map((r) => r.value))).toEqual([[1, 2, 3]]);
+  });
+
   it('passes over records that do not match the filter', async () => {
     const topic = await createTopic();
     const sub = await subscribe(topic, { filter: { keys: ['order.*.eu'], headers: { match: 'any', values: { tier: 'gold', vip: null } } } });

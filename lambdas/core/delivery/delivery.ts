@@ -79,7 +79,14 @@ export class DeliveryService {
    * a try fails (a retry is then scheduled), or another dispatcher holds it.
    * `expectedEnd`: the end offset an append announced (reads that lag behind it are repeated).
    */
-  async deliverPartition(subscription: Subscription, topic: Topic, partition: number, expectedEnd = 0): Promise<PartitionResult> {
+  async deliverPartition(
+    subscription: Subscription,
+    topic: Topic,
+    partition: number,
+    expectedEnd = 0,
+    /** Send a batch that is not full at once (the sweep, when a batching window ended). */
+    flush = false,
+  ): Promise<PartitionResult> {
     const key: SubscriptionKey = { topic: topic.name, topicId: topic.topicId, name: subscription.name };
     const started = this.now();
     let lagging = 0;
@@ -109,6 +116,13 @@ export class DeliveryService {
         }
         return 'idle';
       }
+      const pending = state.batch !== undefined && state.committed === from;
+      const fillBy = pending || flush ? undefined : this.batchingDeadline(subscription, plan, now);
+      if (fillBy !== undefined) {
+        // A batch not yet full waits up to maxBatchingWindowMs (from its first record) for more: the sweep sends it then.
+        await this.store.scheduleRetry(key, partition, fillBy);
+        return 'waiting';
+      }
       const batch: PendingBatch = state.batch && state.committed === from ? state.batch : { id: newWebhookId(), end: plan.end, attempts: 0 };
       const epoch = await this.store.claim(key, state, this.holder, now + LEASE_MS, batch, from);
       if (epoch === undefined) return 'busy';
@@ -119,6 +133,14 @@ export class DeliveryService {
       const next = await this.deliverBatch(subscription, topic, key, partition, epoch, { ...state, committed: from, epoch }, batch, plan);
       if (next !== 'continue') return next;
     }
+  }
+
+  /** When a new, not yet full batch should go out if it is to wait for more records; undefined: send it now. */
+  private batchingDeadline(subscription: Subscription, plan: PlannedBatch, now: number): number | undefined {
+    const first = plan.records[0];
+    if (!first || subscription.maxBatchingWindowMs === 0 || plan.records.length >= subscription.maxBatchRecords) return undefined;
+    const fillBy = Math.min(first.timestamp, now) + subscription.maxBatchingWindowMs;
+    return fillBy > now ? fillBy : undefined;
   }
 
   /** Where delivery starts: the committed offset, or the start offset once retention passed it. */

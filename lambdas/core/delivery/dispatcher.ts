@@ -59,7 +59,7 @@ export class SubscriptionDispatcher implements AppendListener {
       const topic = await this.topicIncarnation(key.topic, key.topicId);
       const subscription = topic ? await this.store.get(key.topic, key.name) : undefined;
       if (topic && subscription && subscription.topicId === key.topicId) {
-        result = await this.delivery.deliverPartition(subscription, topic, partition).catch(() => 'budget' as const);
+        result = await this.delivery.deliverPartition(subscription, topic, partition, 0, true).catch(() => 'budget' as const);
       }
       // The note is done with unless the try left a new one (retrying, busy, budget rewrote its due time).
       if (result !== 'budget') await this.store.clearRetry(key, partition, dueAt);
