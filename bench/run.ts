@@ -26,6 +26,7 @@ import { fetchScenario, groupScenarios, pollScenario } from './scenarios/consume
 import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
 import { produceScenarios } from './scenarios/produce';
+import { pushScenario } from './scenarios/push';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
 
@@ -114,6 +115,15 @@ async function main(): Promise<void> {
       progress,
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
     };
+    if (flag('only') === 'push') {
+      // Just the push scenario (npm run bench -- --only=push --out=FILE).
+      const push = await pushScenario(ctx);
+      progress.stop();
+      process.stdout.write(`${resultsTable([push])}\n`);
+      // Never bench/results.json by default: that file holds the whole run.
+      if (typeof flag('out') === 'string') writeResults(flag('out') as string, { scenarios: [push] });
+      return;
+    }
     const idle = idleScenario(ctx);
     const results: ScenarioResult[] = [];
     results.push(...(await baselineScenarios(ctx, stack.config.dynamodbEndpoint as string)));
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
     results.push(await pollScenario(ctx, 'bench-produce-b100', b100.records));
     results.push(...(await endToEndScenarios(ctx)));
     results.push(...(await groupScenarios(ctx)));
+    results.push(await pushScenario(ctx));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
     progress.stop();

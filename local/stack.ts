@@ -162,7 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Push delivery: DynamoDB Local's stream wakes the same dispatcher code as the Lambda's.
     if (options.dispatcher !== false) {
-      const runtime = async () => (await import('../lambdas/runtime')).getRuntime();
+      // Imported here, as the handlers are: the runtime reads process.env (complete by now) on first use.
       const { getRuntime } = await import('../lambdas/runtime');
       cleanups.push(
         await startStreamPoller({
@@ -171,7 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           credentials: LOCAL_CREDENTIALS,
           logTable: names.tables.log,
           listeners: () => getRuntime().appendListeners,
-          sweep: async () => (await runtime()).subscriptionDispatcher.sweep(),
+          sweep: () => getRuntime().subscriptionDispatcher.sweep(),
           pollIntervalMs: options.dispatcher?.pollIntervalMs,
           sweepIntervalMs: options.dispatcher?.sweepIntervalMs,
           log,
