@@ -30,7 +30,9 @@ export interface StreamPollerOptions {
 }
 
 /** How often the shard list is read again (DynamoDB Local opens new shards over time). */
-const DESCRIBE_EVERY_MS = 2_000;
+const DESCRIBE_EVERY_MS = 5_000;
+/** Pauses between polls back off from `pollIntervalMs` to this while the stream stays quiet. */
+const MAX_IDLE_PAUSE_MS = 1_000;
 
 /** Starts polling; returns its stop (which waits for the round in progress). */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<() => Promise<void>> {
@@ -74,12 +76,20 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<(
     }
     const appends = toLogAppends(records);
     if (appends.length > 0) await dispatchAppends(options.listeners(), appends);
+    return records.length > 0;
   };
 
   const loop = (async () => {
+    const base = options.pollIntervalMs ?? 200;
+    let pause = base;
     while (!stopped) {
-      await round().catch((error: unknown) => options.log(`stream poller: ${error instanceof Error ? error.message : String(error)}`));
-      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 200));
+      const busy = await round().catch((error: unknown) => {
+        options.log(`stream poller: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      });
+      // Quick while records flow; a quiet stream is polled less and less often (at most every second).
+      pause = busy ? base : Math.min(MAX_IDLE_PAUSE_MS, pause * 2);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   })();
 
