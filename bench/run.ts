@@ -28,6 +28,7 @@ import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
 import { lingerScenarios } from './scenarios/linger';
 import { produceScenarios } from './scenarios/produce';
+import { pushScenario } from './scenarios/push';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
 
@@ -116,6 +117,15 @@ async function main(): Promise<void> {
       progress,
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
     };
+    if (flag('only') === 'push') {
+      // Just the push scenario (npm run bench -- --only=push --out=FILE).
+      const push = await pushScenario(ctx);
+      progress.stop();
+      process.stdout.write(`${resultsTable([push])}\n`);
+      // Never bench/results.json by default: that file holds the whole run.
+      if (typeof flag('out') === 'string') writeResults(flag('out') as string, { scenarios: [push] });
+      return;
+    }
     const results: ScenarioResult[] = [];
     if (flag('only') === 'linger') {
       results.push(...(await lingerScenarios(ctx)));
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
     results.push(await pollScenario(ctx, 'bench-produce-b100', b100.records));
     results.push(...(await endToEndScenarios(ctx)));
     results.push(...(await groupScenarios(ctx)));
+    results.push(await pushScenario(ctx));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
     progress.stop();

@@ -29,6 +29,8 @@
  *   tributary:consumerLagThreshold      records behind over which the lag alarms fire, default 10000
  *   tributary:watchedGroups             group:topic[,group:topic…]: groups with their own lag-or-silence alarm
  *   tributary:alarmTopicArn             ARN of an existing SNS topic the alarms notify (default: no action)
+ *   tributary:subscriptionFunctionArns  ARN patterns (comma-separated, * wildcards) of Lambda functions push
+ *                                       subscriptions may invoke (default: none)
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -119,4 +121,8 @@ new TributaryStack(app, 'Tributary', {
   consumerLagThreshold: positiveNumber('consumerLagThreshold'),
   watchedGroups: watchedGroups(),
   alarmTopicArn: context('alarmTopicArn'),
+  subscriptionFunctionArns: context('subscriptionFunctionArns')
+    ?.split(',')
+    .map((arn) => arn.trim())
+    .filter(Boolean),
 });

@@ -53,6 +53,13 @@ export interface Config {
    * From `TRIBUTARY_AUTH_MODE`, which the CDK sets (context `tributary:authMode`).
    */
   authMode: AuthMode;
+  /**
+   * Push subscriptions may target `http://127.0.0.1` and `http://localhost`
+   * (the local stack only, so that tests can run a receiver there).
+   */
+  allowLoopbackTargets: boolean;
+  /** ARN patterns (`*` = any run of characters) of Lambda functions a subscription may target; none by default. */
+  subscriptionFunctionArns: string[];
 }
 
 /** See {@link Config.authMode}. */
@@ -142,6 +149,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
     metricsEnabled: metricsEnabled(env),
     authMode: authMode(env),
+    allowLoopbackTargets: flag(env, ALLOW_LOOPBACK_TARGETS_ENV),
+    subscriptionFunctionArns: (env[SUBSCRIPTION_FUNCTION_ARNS_ENV] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
 }
 
@@ -155,3 +167,7 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
   deadLetters: 'TRIBUTARY_DEAD_LETTERS_TABLE',
 };
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';
+/** Set by the local stack only: webhooks may go to http://127.0.0.1 and http://localhost. */
+export const ALLOW_LOOPBACK_TARGETS_ENV = 'TRIBUTARY_ALLOW_LOOPBACK_TARGETS';
+/** Comma-separated ARN patterns of functions subscriptions may invoke (the CDK context value). */
+export const SUBSCRIPTION_FUNCTION_ARNS_ENV = 'TRIBUTARY_SUBSCRIPTION_FUNCTION_ARNS';

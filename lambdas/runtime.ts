@@ -15,6 +15,17 @@ import { GroupService } from './core/groups/groups';
 import { PartitionLog } from './core/log/log';
 import { ProduceService } from './core/log/produce';
 import { TopicService } from './core/topics';
+import type { AppendListener } from './core/log/appends';
+import { DeliveryService } from './core/delivery/delivery';
+import { SubscriptionDispatcher } from './core/delivery/dispatcher';
+import { SubscriptionService } from './core/delivery/subscriptions';
+import { targetValidator } from './core/delivery/targets';
+import { presentRecord } from './http/present';
+import { RoutingTarget } from './store/delivery-target';
+import { LambdaTarget } from './store/lambda-target';
+import { DynamoSubscriptionStore } from './store/subscription-store';
+import { resolveAll, WebhookTarget } from './store/webhook-target';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
 import { DynamoDeadLetterStore } from './store/dead-letter-store';
@@ -143,6 +154,47 @@ export class Runtime {
       'upstashInstances',
       () => new DynamoUpstashInstanceStore(this.clients.documents, requireTable(this.config, 'groups')),
     );
+  }
+  private get subscriptionStore(): DynamoSubscriptionStore {
+    return this.once(
+      'subscriptionStore',
+      () => new DynamoSubscriptionStore(this.clients.documents, requireTable(this.config, 'groups'), this.config.tables.deadLetters),
+    );
+  }
+  private get targetPolicy() {
+    return { allowLoopback: this.config.allowLoopbackTargets, lambdaArnPatterns: this.config.subscriptionFunctionArns };
+  }
+  /** Push subscriptions: the REST operations and the topic's readers. */
+  get subscriptions(): SubscriptionService {
+    return this.once(
+      'subscriptions',
+      () => new SubscriptionService(this.topics, this.log, this.subscriptionStore, targetValidator(this.targetPolicy, resolveAll)),
+    );
+  }
+  /** Push delivery (the dispatcher's). */
+  get delivery(): DeliveryService {
+    return this.once('delivery', () => {
+      let lambda: LambdaClient | undefined;
+      const target = new RoutingTarget(
+        new WebhookTarget(this.targetPolicy),
+        new LambdaTarget(() => (lambda ??= new LambdaClient({ region: this.config.region })), this.config.subscriptionFunctionArns),
+      );
+      return new DeliveryService(this.subscriptionStore, this.topics, this.log, this.blobs, target, {
+        inlineMaxBytes: this.config.inlineBatchMaxBytes,
+        present: presentRecord,
+      });
+    });
+  }
+  get subscriptionDispatcher(): SubscriptionDispatcher {
+    return this.once('subscriptionDispatcher', () => new SubscriptionDispatcher(this.topics, this.subscriptionStore, this.delivery));
+  }
+  /**
+   * Everything the stream dispatcher wakes with the log's appends (the
+   * `dispatcher` Lambda and the local stack's stream poller). Adding a
+   * listener is one line here.
+   */
+  get appendListeners(): AppendListener[] {
+    return this.once('appendListeners', () => [this.subscriptionDispatcher]);
   }
   private get idempotency(): DynamoIdempotencyStore {
     return this.once('idempotency', () => new DynamoIdempotencyStore(this.clients.documents, requireTable(this.config, 'idempotency')));

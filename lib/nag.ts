@@ -24,6 +24,7 @@ import type { IConstruct } from 'constructs';
 import { FUNCTIONS } from '../lambdas/http/routes';
 import type { TributaryApi } from './api';
 import type { SegmentBucket } from './bucket';
+import type { PushDelivery } from './push-delivery';
 import { FUNCTION_NAMES, type TributaryFunctions } from './functions';
 
 /** What the acknowledgements depend on: the constructs, and the settings that turn checks on or off. */
@@ -43,6 +44,10 @@ export interface NagScope {
   readonly tracing: boolean;
   /** Function-side auth mode: the methods have no API Gateway authorizer. */
   readonly functionSideAuth?: boolean;
+  /** The log stream's event source mapping and its on-failure queue. */
+  readonly pushDelivery: PushDelivery;
+  /** ARN patterns of functions push subscriptions may invoke. */
+  readonly subscriptionFunctionArns: readonly string[];
 }
 
 /** The reasons, by rule: what an auditor reads in the validation report and the template metadata. */
@@ -67,6 +72,12 @@ export const NAG_REASONS = {
     'The account-wide API Gateway CloudWatch role (created while access or execution logging is on, unless tributary:apiGatewayCloudWatchRole=false) serves every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it.',
   functionSideAuth:
     'Function-side auth mode (tributary:authMode=function, for LocalStack, whose free REST API chain runs no Lambda authorizer): every method is served by a function that checks the bearer token against the tokens table itself (same tokens, same 60 s revocation bound, 401/403 as with the authorizer) before anything else.',
+  listStreams:
+    'dynamodb:ListStreams has no resource-level permission; the event source mapping needs it to find the log table\'s stream (CDK\'s DynamoEventSource grant). The stream read actions themselves are limited to the log table\'s stream ARN.',
+  onFailureQueue:
+    'This queue is itself the on-failure destination (a dead-letter queue) of the log stream\'s event source mapping; a dead-letter queue of a dead-letter queue would only move the same messages. An alarm fires when it holds any.',
+  subscriptionFunctions:
+    'The operator allowed push subscriptions to invoke the functions matching these ARN patterns (context tributary:subscriptionFunctionArns); lambda:InvokeFunction is granted on exactly those patterns and nothing else.',
 } as const;
 
 /** IAM4 finding id of an AWS managed policy. */
@@ -89,6 +100,13 @@ export function acknowledgeNagFindings(scope: NagScope): void {
     if (scope.tracing) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.xray);
     acknowledge(functions.functions[name], 'AwsSolutions-L1', NAG_REASONS.runtime);
   }
+
+  const dispatcherRole = functions.roles.dispatcher;
+  if (!scope.tracing) acknowledge(dispatcherRole, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.listStreams);
+  for (const pattern of scope.subscriptionFunctionArns) {
+    if (pattern.includes('*')) acknowledge(dispatcherRole, `AwsSolutions-IAM5[Resource::${pattern}]`, NAG_REASONS.subscriptionFunctions);
+  }
+  acknowledge(scope.pushDelivery.failedDispatches, 'AwsSolutions-SQS3', NAG_REASONS.onFailureQueue);
 
   const restApi = api.restApi;
   acknowledge(restApi, 'AwsSolutions-APIG2', NAG_REASONS.requestValidation);

@@ -23,6 +23,9 @@ import { TributaryFunctions, type FunctionName } from './functions';
 import { acknowledgeNagFindings } from './nag';
 import { TributaryObservability, type WatchedGroup } from './observability';
 import { FunctionSchedules } from './schedules';
+import { PushDelivery } from './push-delivery';
+import { serviceName } from './functions';
+import { SUBSCRIPTION_FUNCTION_ARNS_ENV } from '../lambdas/config';
 import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
 
 /** Properties of {@link TributaryStack}. */
@@ -126,6 +129,12 @@ export interface TributaryStackProps extends StackProps {
    * @default none
    */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * ARN patterns (`*` wildcards) of Lambda functions push subscriptions may
+   * target; the dispatcher may invoke these and nothing else.
+   * @default none: no function may be a target
+   */
+  readonly subscriptionFunctionArns?: readonly string[];
 }
 
 /** Tributary: API Gateway (REST) → Lambda → DynamoDB + S3. */
@@ -146,6 +155,8 @@ export class TributaryStack extends Stack {
   readonly api: TributaryApi;
   /** The CloudWatch dashboard and alarms. */
   readonly observability: TributaryObservability;
+  /** The log stream's event source mapping to the dispatcher, its on-failure queue and alarms. */
+  readonly pushDelivery: PushDelivery;
 
   constructor(scope: Construct, id: string, props: TributaryStackProps = {}) {
     super(scope, id, {
@@ -167,8 +178,11 @@ export class TributaryStack extends Stack {
       removalPolicy,
       logRetention: props.logRetention,
       tracing: props.tracing,
-      environment: props.functionEnvironment,
       authMode: props.authMode,
+      environment: {
+        ...props.functionEnvironment,
+        ...(props.subscriptionFunctionArns?.length ? { [SUBSCRIPTION_FUNCTION_ARNS_ENV]: props.subscriptionFunctionArns.join(',') } : {}),
+      },
     });
     this.functions = functions.functions;
     this.roles = functions.roles;
@@ -177,6 +191,14 @@ export class TributaryStack extends Stack {
       intervalMinutes: { archiver: props.archiveIntervalMinutes },
       dependsOn: functions.selfInvokePolicies,
     }).rules;
+
+    this.pushDelivery = new PushDelivery(this, 'PushDelivery', {
+      dispatcher: this.functions.dispatcher,
+      logTable: this.tables.log,
+      subscriptionFunctionArns: props.subscriptionFunctionArns,
+      removalPolicy,
+      serviceName: serviceName('dispatcher'),
+    });
 
     const handlers = Object.fromEntries(ROUTES.map((route) => [route.handler, this.functions[route.handler]]));
     this.api = new TributaryApi(this, 'Api', {
@@ -194,14 +216,18 @@ export class TributaryStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    const alarmActions = props.alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] : undefined;
     this.observability = new TributaryObservability(this, 'Observability', {
       functions: this.functions,
       restApi: this.api.restApi,
       tables: this.tables,
       consumerLagThreshold: props.consumerLagThreshold,
       watchedGroups: props.watchedGroups,
-      alarmActions: props.alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] : undefined,
+      alarmActions,
     });
+    for (const alarm of [this.pushDelivery.failedDispatchAlarm, this.pushDelivery.failingAlarm, this.pushDelivery.disabledAlarm]) {
+      if (alarmActions) alarm.addAlarmAction(...alarmActions);
+    }
 
     acknowledgeNagFindings({
       functions,
@@ -213,6 +239,8 @@ export class TributaryStack extends Stack {
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? ((props.accessLogging ?? true) || (props.executionLogging ?? true)),
       tracing: props.tracing ?? false,
       functionSideAuth: props.authMode === 'function',
+      pushDelivery: this.pushDelivery,
+      subscriptionFunctionArns: props.subscriptionFunctionArns ?? [],
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -9,6 +9,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type DynamoDBClient,
@@ -65,6 +66,16 @@ async function ensureTimeToLive(dynamodb: DynamoDBClient, tableName: string, att
   );
 }
 
+/** Turns the table's stream on if a table made before streams were defined lacks it. */
+async function ensureStream(dynamodb: DynamoDBClient, tableName: string, view: 'NEW_IMAGE'): Promise<void> {
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await dynamodb.send(
+    new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: view } }),
+  );
+  await waitActive(dynamodb, tableName);
+}
+
 /**
  * Creates every table of TABLE_DEFINITIONS that does not exist yet (on-demand
  * billing, TTL where defined). Safe to call on every start and concurrently.
@@ -86,6 +97,7 @@ export async function ensureTables(dynamodb: DynamoDBClient, tableNames: TableNa
               KeySchema: keys,
               AttributeDefinitions: attributes,
               BillingMode: 'PAY_PER_REQUEST',
+              ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
             }),
           );
         } catch (error) {
@@ -93,6 +105,7 @@ export async function ensureTables(dynamodb: DynamoDBClient, tableNames: TableNa
         }
         await waitActive(dynamodb, tableName);
       }
+      if (definition.stream) await ensureStream(dynamodb, tableName, definition.stream);
       if (definition.timeToLiveAttribute) {
         await ensureTimeToLive(dynamodb, tableName, definition.timeToLiveAttribute);
       }

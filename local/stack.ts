@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BUCKET_ENV, TABLE_ENV, loadConfig, type Config, type TableNames } from '../lambdas/config';
+import { ALLOW_LOOPBACK_TARGETS_ENV, BUCKET_ENV, TABLE_ENV, loadConfig, type Config, type TableNames } from '../lambdas/config';
 import { DynamoTokenStore } from '../lambdas/store/token-store';
 import { ensureBucket, ensureDevToken, ensureTables } from './bootstrap';
 import {
@@ -23,6 +23,7 @@ import {
 } from './emulators';
 import { takeLock } from './lock';
 import { createLocalServer, type LocalServerOptions } from './server';
+import { startStreamPoller } from './stream-poller';
 
 /** Table and bucket names of one stack; `prefix` defaults to `tributary`. */
 export function localResourceNames(prefix = 'tributary'): { tables: TableNames; bucket: string } {
@@ -47,6 +48,8 @@ export function stackEnv(endpoints: Endpoints, names: { tables: TableNames; buck
     AWS_ENDPOINT_URL_S3: endpoints.s3Endpoint,
     TRIBUTARY_S3_FORCE_PATH_STYLE: '1',
     TRIBUTARY_EXPOSE_CAPACITY: '1',
+    // Push subscriptions may deliver to a receiver on this machine (and only here).
+    [ALLOW_LOOPBACK_TARGETS_ENV]: '1',
     [BUCKET_ENV]: names.bucket,
   };
   for (const key of Object.keys(TABLE_ENV) as (keyof TableNames)[]) env[TABLE_ENV[key]] = names.tables[key];
@@ -61,6 +64,12 @@ export interface LocalStackOptions {
   port?: number;
   /** Run the retention archiver every this many milliseconds (default: not at all). */
   archiveIntervalMs?: number;
+  /**
+   * The stream dispatcher: polls DynamoDB Local's stream on the log table
+   * and runs the retry sweep, as the event source mapping and the schedule
+   * do on AWS (default: on, polling every 200 ms, sweeping every second).
+   */
+  dispatcher?: false | { pollIntervalMs?: number; sweepIntervalMs?: number };
   /** Use emulators that are already running instead of starting them (tests). */
   emulators?: Endpoints;
   /** Prefix of the table and bucket names (default `tributary`). */
@@ -136,6 +145,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The retention archiver: the same code as the scheduled Lambda, every archiveIntervalMs
     // (LOCAL_ARCHIVE_INTERVAL_MS), over every partition in-process; a run never overlaps the last.
     if (options.archiveIntervalMs !== undefined) cleanups.push(startArchiverTimer(options.archiveIntervalMs, log));
+
+    // Push delivery: DynamoDB Local's stream wakes the same dispatcher code as the Lambda's.
+    if (options.dispatcher !== false) {
+      // Imported here, as the handlers are: the runtime reads process.env (complete by now) on first use.
+      const { getRuntime } = await import('../lambdas/runtime');
+      cleanups.push(
+        await startStreamPoller({
+          endpoint: endpoints.dynamodbEndpoint,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          logTable: names.tables.log,
+          listeners: () => getRuntime().appendListeners,
+          sweep: () => getRuntime().subscriptionDispatcher.sweep(),
+          pollIntervalMs: options.dispatcher?.pollIntervalMs,
+          sweepIntervalMs: options.dispatcher?.sweepIntervalMs,
+          log,
+        }),
+      );
+    }
 
     const server = createLocalServer({ log, ...options.server });
     await new Promise<void>((resolve, reject) => {

@@ -111,6 +111,12 @@ export class TopicExistsError extends TributaryError {
   }
 }
 
+export class SubscriptionExistsError extends TributaryError {
+  constructor(topic: string, name: string) {
+    super('SUBSCRIPTION_EXISTS', `Subscription '${name}' already exists on topic '${topic}'.`);
+  }
+}
+
 export class PayloadTooLargeError extends TributaryError {
   constructor(message: string) {
     super('PAYLOAD_TOO_LARGE', message);

@@ -27,6 +27,11 @@ export type CounterName =
   | 'BytesPolled'
   /** Records moved to the dead-letter table (a nack past `maxDeliveryAttempts`). */
   | 'RecordsDeadLettered'
+  /** Records a push subscription delivered (answered 2xx), and its failed tries (batches). */
+  | 'RecordsDelivered'
+  | 'DeliveryFailures'
+  /** Push subscriptions disabled by their target (410 Gone). */
+  | 'SubscriptionsDisabled'
   /** Log appends that found their offset taken by another writer and had to move on. */
   | 'ConditionalWriteConflicts'
   /** DynamoDB or S3 requests refused with a throttling error (each attempt, retried or not). */
@@ -38,6 +43,9 @@ export const COUNTER_UNITS: Readonly<Record<CounterName, 'Count' | 'Bytes'>> = {
   RecordsPolled: 'Count',
   BytesPolled: 'Bytes',
   RecordsDeadLettered: 'Count',
+  RecordsDelivered: 'Count',
+  DeliveryFailures: 'Count',
+  SubscriptionsDisabled: 'Count',
   ConditionalWriteConflicts: 'Count',
   Throttles: 'Count',
 };
@@ -52,6 +60,8 @@ export interface MetricsSink {
   count(name: CounterName, value: number): void;
   /** The records of `topic` that `group` has yet to consume, sampled now (CloudWatch statistic Maximum). */
   consumerLag(group: string, topic: string, lag: number): void;
+  /** Push delivery latency: from the first record's timestamp (its append, by default) to the target's 2xx. */
+  deliveryLatency?(subscription: string, topic: string, ms: number): void;
 }
 
 export const NO_METRICS: MetricsSink = { enabled: false, count: () => undefined, consumerLag: () => undefined };

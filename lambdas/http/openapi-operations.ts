@@ -26,7 +26,7 @@ import {
 import { createTokenBody } from './token-schemas';
 import * as upstash from '../upstash/schemas';
 
-type Tag = 'Topics' | 'Records' | 'Consumer groups' | 'Dead letters' | 'Tokens' | 'Meta' | 'Upstash';
+type Tag = 'Topics' | 'Records' | 'Consumer groups' | 'Dead letters' | 'Subscriptions' | 'Tokens' | 'Meta' | 'Upstash';
 
 export interface OperationDoc {
   readonly summary: string;
@@ -236,6 +236,7 @@ export function pathParameter(name: string, route: Route): Record<string, unknow
   const schemas: Record<string, Record<string, unknown>> = {
     topic: jsonSchemaOf(topicName),
     group: NAME,
+    name: NAME,
     partition: integer(0, MAX_PARTITIONS - 1),
     consumerId: jsonSchemaOf(consumerId),
     id: { type: 'string', pattern: (route.handler === 'tokens' ? TOKEN_ID_PATTERN : DEAD_LETTER_ID_PATTERN).source },
@@ -251,5 +252,6 @@ export function pathParameter(name: string, route: Route): Record<string, unknow
 /** Path parameters whose name says too little. */
 const PATH_DESCRIPTIONS: Readonly<Record<string, string>> = {
   instance: 'The consumer instance id (a consumer of the group).',
+  name: "The push subscription's name.",
   position: 'A timestamp in epoch ms, `earliest` or `latest`.',
 };

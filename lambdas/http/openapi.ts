@@ -18,6 +18,9 @@ import { ROUTES, type Route } from './routes';
 import { STATUS_BY_CODE } from './errors';
 import { V1_OPERATIONS, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
 import { UPSTASH_OPERATIONS, headerParameter } from './openapi-upstash-operations';
+import * as subscriptions from './openapi-subscriptions';
+import { SUBSCRIPTION_OPERATIONS } from './openapi-subscriptions';
+import { createSubscriptionBody, updateSubscriptionBody } from './subscription-schemas';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
 import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
@@ -27,7 +30,7 @@ import * as upstash from '../upstash/schemas';
 type JsonObject = Record<string, unknown>;
 
 /** Every operation's description, /v1 and the Upstash facade, by operationId. */
-const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...UPSTASH_OPERATIONS };
+const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...SUBSCRIPTION_OPERATIONS, ...UPSTASH_OPERATIONS };
 
 /** Where the Upstash Kafka REST API that the facade serves is specified. */
 export const UPSTASH_REST_DOCS = 'https://upstash.com/docs/kafka/rest/restintro';
@@ -45,6 +48,8 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   NackRequest: nackBody,
   RedriveRequest: redriveBody,
   CreateTokenRequest: createTokenBody,
+  CreateSubscriptionRequest: createSubscriptionBody,
+  UpdateSubscriptionRequest: updateSubscriptionBody,
   UpstashProduceRequest: upstash.upstashProduceBody,
   UpstashProduceMessage: upstash.produceRequest,
   UpstashFetchRequest: upstash.fetchBody,
@@ -70,6 +75,10 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   DeadLetter: responses.deadLetter,
   DeadLetterList: responses.deadLetterList,
   RedriveResponse: responses.redriveResponse,
+  Subscription: subscriptions.subscription,
+  SubscriptionWithSecret: subscriptions.subscriptionWithSecret,
+  SubscriptionList: subscriptions.subscriptionList,
+  SubscriptionDescription: subscriptions.subscriptionDescription,
   TokenSummary: responses.tokenSummary,
   CreatedToken: responses.createdToken,
   TokenList: responses.tokenList,
@@ -284,7 +293,7 @@ const DESCRIPTION = [
 ].join('\n\n');
 
 const TAGS: ReadonlyArray<JsonObject> = [
-  ...['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Tokens', 'Meta'].map((name) => ({ name })),
+  ...['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Subscriptions', 'Tokens', 'Meta'].map((name) => ({ name })),
   {
     name: 'Upstash',
     description:

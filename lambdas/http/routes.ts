@@ -12,7 +12,16 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`); defined by the core's auth. */
 export type { Action };
 
-export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens' | 'upstash' | 'meta';
+export type HandlerName =
+  | 'topics'
+  | 'produce'
+  | 'fetch'
+  | 'groups'
+  | 'deadLetters'
+  | 'tokens'
+  | 'upstash'
+  | 'meta'
+  | 'subscriptions';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -86,6 +95,14 @@ export const ROUTES: readonly Route[] = [
     action: 'consume',
     topicIn: 'path',
   },
+  // Push subscriptions (reading them needs consume; changing them admin).
+  ...subscriptionRoutes([
+    ['POST', '', 'createSubscription', 'admin'],
+    ['GET', '', 'listSubscriptions', 'consume'],
+    ['GET', '/{name}', 'describeSubscription', 'consume'],
+    ['PATCH', '/{name}', 'updateSubscription', 'admin'],
+    ['DELETE', '/{name}', 'deleteSubscription', 'admin'],
+  ]),
   { method: 'POST', path: '/v1/tokens', handler: 'tokens', operation: 'createToken', action: 'admin', topicIn: 'none' },
   { method: 'GET', path: '/v1/tokens', handler: 'tokens', operation: 'listTokens', action: 'admin', topicIn: 'none' },
   { method: 'DELETE', path: '/v1/tokens/{id}', handler: 'tokens', operation: 'revokeToken', action: 'admin', topicIn: 'none' },
@@ -106,6 +123,18 @@ export const ROUTES: readonly Route[] = [
     ['GET', 'consumers', 'upstashConsumers', 'admin', 'none'],
   ]),
 ];
+
+/** The subscription routes, under `/v1/topics/{topic}/subscriptions`, served by the `subscriptions` handler. */
+function subscriptionRoutes(list: ReadonlyArray<[HttpMethod, string, string, Action]>): Route[] {
+  return list.map(([method, suffix, operation, action]) => ({
+    method,
+    path: `/v1/topics/{topic}/subscriptions${suffix}`,
+    handler: 'subscriptions',
+    operation,
+    action,
+    topicIn: 'path',
+  }));
+}
 
 /** The facade's routes, all under `/upstash` and served by the `upstash` handler. */
 function upstashRoutes(list: ReadonlyArray<[HttpMethod, string, string, Action, Route['topicIn']]>): Route[] {
@@ -140,7 +169,7 @@ export interface FunctionSpec {
 }
 
 /** One Lambda function per handler, with the access it needs and nothing more. */
-export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver', FunctionSpec>> = {
+export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' | 'dispatcher', FunctionSpec>> = {
   archiver: {
     entry: 'lambdas/handlers/archiver.ts',
     memoryMb: 1024,
@@ -203,6 +232,23 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
     memoryMb: 256,
     timeoutSeconds: 10,
     tables: {},
+  },
+  subscriptions: {
+    entry: 'lambdas/handlers/subscriptions.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    // Creates read end offsets (log); subscription state lives in the groups table.
+    tables: { topics: 'read', log: 'read', groups: 'readwrite' },
+  },
+  // The stream dispatcher: woken by the log table's stream (push delivery, live notifications),
+  // and every minute by its schedule for the retry sweep of push subscriptions.
+  dispatcher: {
+    entry: 'lambdas/handlers/dispatcher.ts',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
+    bucket: 'readwrite',
+    scheduleMinutes: 1,
   },
   upstash: {
     entry: 'lambdas/handlers/upstash.ts',

@@ -33,6 +33,9 @@ export const emfSink: MetricsSink = {
     single.addDimensions({ group, topic });
     single.addMetric('ConsumerLag', MetricUnit.Count, lag);
   },
+  deliveryLatency(_subscription, _topic, ms) {
+    emf.addMetric('DeliveryLatency', MetricUnit.Milliseconds, ms);
+  },
 };
 
 /**

@@ -17,6 +17,11 @@ export interface TableDefinition {
   readonly sortKey?: KeyAttribute;
   /** Attribute holding an epoch-seconds expiry, when the table uses TTL. */
   readonly timeToLiveAttribute?: string;
+  /**
+   * The table's change stream, when it has one (both the CDK stack and the
+   * local stack enable it): the log's new images wake the stream dispatcher.
+   */
+  readonly stream?: 'NEW_IMAGE';
   /** What the table holds, for docs and the CDK description. */
   readonly purpose: string;
 }
@@ -25,6 +30,7 @@ export const TABLE_DEFINITIONS: Readonly<Record<keyof TableNames, TableDefinitio
   log: {
     partitionKey: { name: 'stream', type: 'S' },
     sortKey: { name: 'offset', type: 'N' },
+    stream: 'NEW_IMAGE',
     purpose: 'Record batches: one item per produce request per partition, keyed by base offset.',
   },
   topics: {

@@ -88,6 +88,14 @@ describe('TributaryStack IAM', () => {
         ...(Object.keys(spec.tables) as TableName[]).map(tableArn),
         ...(spec.bucket ? [bucketObjects] : []),
         ...(spec.invokesItself ? [{ 'Fn::GetAtt': [fnId(name), 'Arn'] }] : []),
+        // The stream dispatcher: the log table's stream, its on-failure queue, and ListStreams (no resource-level permission).
+        ...(name === 'dispatcher'
+          ? [
+              { 'Fn::GetAtt': [logicalId(stack, stack.tables.log), 'StreamArn'] },
+              { 'Fn::GetAtt': [logicalId(stack, stack.pushDelivery.failedDispatches), 'Arn'] },
+              '*',
+            ]
+          : []),
       ];
       for (const statement of statements(name)) {
         expect(statement.Effect).toBe('Allow');

@@ -94,7 +94,8 @@ describe('Observability', () => {
   });
 
   it('notifies the given SNS topic from every alarm', () => {
-    expect(alarms).toHaveLength(5);
+    // Five of the dashboard's, three of push delivery (lib/push-delivery.ts).
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:tributary-alarms']);
     }
@@ -127,7 +128,7 @@ describe('Observability with tracing', () => {
 
   it('keeps the default alarm thresholds and no alarm actions', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(7);
     expect(alarms.find((a) => watched(a).includes('ConsumerLag'))?.Properties.Threshold).toBe(10_000);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
   });

@@ -13,6 +13,12 @@ import type {
   TopicSummary,
   UpdateTopicRequest,
 } from './types';
+import type {
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionInfo,
+  UpdateSubscriptionRequest,
+} from './subscription-types';
 
 export interface ListDeadLettersRequest {
   /** Only this group's (default: every group's). */
@@ -105,6 +111,39 @@ export class Admin {
       query: { group },
       retry: 'if-refused',
     });
+  }
+
+  /** Creates a push subscription; an https target's `signingSecret` is in this answer only. */
+  createSubscription(topic: string, request: CreateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.transport.request({ method: 'POST', path: apiPath`/v1/topics/${topic}/subscriptions`, body: request, retry: 'if-refused' });
+  }
+
+  async listSubscriptions(topic: string): Promise<SubscriptionInfo[]> {
+    const response = await this.transport.request<{ subscriptions: SubscriptionInfo[] }>({
+      method: 'GET',
+      path: apiPath`/v1/topics/${topic}/subscriptions`,
+      retry: 'idempotent',
+    });
+    return response.subscriptions;
+  }
+
+  /** A subscription with each partition's committed offset, lag and retry state. */
+  describeSubscription(topic: string, name: string): Promise<SubscriptionDescription> {
+    return this.transport.request({ method: 'GET', path: apiPath`/v1/topics/${topic}/subscriptions/${name}`, retry: 'idempotent' });
+  }
+
+  /** Pause, resume (or re-enable), change the filter or batching, or rotate the secret (not retried: a rotation repeated would rotate twice). */
+  updateSubscription(topic: string, name: string, patch: UpdateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.transport.request({
+      method: 'PATCH',
+      path: apiPath`/v1/topics/${topic}/subscriptions/${name}`,
+      body: patch,
+      retry: patch.rotateSecret ? 'if-refused' : 'idempotent',
+    });
+  }
+
+  async deleteSubscription(topic: string, name: string): Promise<void> {
+    await this.transport.request({ method: 'DELETE', path: apiPath`/v1/topics/${topic}/subscriptions/${name}`, retry: 'if-refused' });
   }
 
   /** Mints a token; its secret (`token`) is in this answer only. */

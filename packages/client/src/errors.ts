@@ -46,6 +46,8 @@ export class TopicNotFoundError extends TributaryError {}
 export class GroupNotFoundError extends TributaryError {}
 export class PartitionNotFoundError extends TributaryError {}
 export class TopicExistsError extends TributaryError {}
+/** A subscription of that name already exists on the topic. */
+export class SubscriptionExistsError extends TributaryError {}
 /** A commit or nack by a consumer that no longer holds the partition's lease (fenced). */
 export class NotLeaseHolderError extends TributaryError {
   /** The partitions whose lease the consumer lacks. */
@@ -82,6 +84,7 @@ export const ERROR_CLASSES: { readonly [C in ErrorCode]: ErrorClass } = {
   GROUP_NOT_FOUND: GroupNotFoundError,
   PARTITION_NOT_FOUND: PartitionNotFoundError,
   TOPIC_EXISTS: TopicExistsError,
+  SUBSCRIPTION_EXISTS: SubscriptionExistsError,
   NOT_LEASE_HOLDER: NotLeaseHolderError,
   REQUEST_IN_PROGRESS: RequestInProgressError,
   IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,

@@ -25,3 +25,5 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 export { base64ToBytes, bytesToBase64 } from './base64';
 export * from './errors';
 export type * from './types';
+export type * from './subscription-types';
+export { verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookDelivery } from './webhooks';
