@@ -12,6 +12,8 @@ export interface TableNames {
   idempotency: string;
   groups: string;
   deadLetters: string;
+  /** Live notifications: WebSocket connections and their watches. */
+  connections: string;
 }
 
 export interface Config {
@@ -44,6 +46,12 @@ export interface Config {
    * nothing would read them; `POWERTOOLS_METRICS_DISABLED` overrides both ways.
    */
   metricsEnabled: boolean;
+  /**
+   * The API Gateway WebSocket API's management endpoint
+   * (`https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`), where live
+   * notifications are posted (`@connections`); undefined where nothing posts.
+   */
+  liveEndpoint: string | undefined;
 }
 
 /**
@@ -119,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     exposeCapacity: flag(env, 'TRIBUTARY_EXPOSE_CAPACITY'),
     maxAttempts: integer(env, 'TRIBUTARY_MAX_ATTEMPTS', 5, 1, 20),
     metricsEnabled: metricsEnabled(env),
+    liveEndpoint: env[LIVE_ENDPOINT_ENV] || undefined,
   };
 }
 
@@ -130,5 +139,8 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
   idempotency: 'TRIBUTARY_IDEMPOTENCY_TABLE',
   groups: 'TRIBUTARY_GROUPS_TABLE',
   deadLetters: 'TRIBUTARY_DEAD_LETTERS_TABLE',
+  connections: 'TRIBUTARY_CONNECTIONS_TABLE',
 };
+/** The WebSocket API's management endpoint (see `Config.liveEndpoint`). */
+export const LIVE_ENDPOINT_ENV = 'TRIBUTARY_LIVE_ENDPOINT';
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';

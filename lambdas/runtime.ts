@@ -22,6 +22,8 @@ import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { DynamoTokenStore } from './store/token-store';
+import { DynamoConnectionStore } from './store/connection-store';
+import { LiveSessions } from './core/live/session';
 import { DynamoTopicStore } from './store/topic-store';
 
 export class Runtime {
@@ -117,6 +119,17 @@ export class Runtime {
           this.blobs,
         ),
     );
+  }
+  /** The live-notification connections table. */
+  get connections(): DynamoConnectionStore {
+    return this.once(
+      'connections',
+      () => new DynamoConnectionStore(this.clients.documents, requireTable(this.config, 'connections')),
+    );
+  }
+  /** The WebSocket protocol's server side (the live handler and the local `ws` server). */
+  get liveSessions(): LiveSessions {
+    return this.once('liveSessions', () => new LiveSessions({ tokens: this.tokens, topics: this.topics, connections: this.connections }));
   }
   get idempotent(): ReturnType<typeof createIdempotencyGuard> {
     return this.once('idempotent', () =>

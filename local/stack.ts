@@ -22,6 +22,7 @@ import {
   type RunningS3,
 } from './emulators';
 import { createLocalServer, type LocalServerOptions } from './server';
+import { attachLiveServer, type LocalLive } from './live-server';
 
 /** Table and bucket names of one stack; `prefix` defaults to `tributary`. */
 export function localResourceNames(prefix = 'tributary'): { tables: TableNames; bucket: string } {
@@ -80,6 +81,11 @@ export interface LocalStack {
   readonly config: Config;
   /** Pid of the DynamoDB Local this stack started (undefined with `emulators`). */
   readonly dynamodbPid: number | undefined;
+  /**
+   * Live notifications at `ws://127.0.0.1:<port>/v1/live`; `live.listener` is
+   * the AppendListener the stream poller (dispatcher) must wake.
+   */
+  readonly live: LocalLive;
   /** Closes the server, then stops the emulators this stack started. */
   stop(): Promise<void>;
 }
@@ -166,8 +172,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           server.closeIdleConnections();
         }),
     );
+    // Pushed after the server's close, so it runs first (cleanups run in reverse): upgraded sockets keep a server open.
+    const live = attachLiveServer(server, { log });
+    cleanups.push(() => live.close());
     const { port } = server.address() as AddressInfo;
     return {
+      live,
       url: `http://127.0.0.1:${port}`,
       token,
       env,
