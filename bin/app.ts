@@ -23,6 +23,7 @@
  *   tributary:consumerLagThreshold      records behind over which the lag alarms fire, default 10000
  *   tributary:watchedGroups             group:topic[,group:topic…]: groups with their own lag-or-silence alarm
  *   tributary:alarmTopicArn             ARN of an existing SNS topic the alarms notify (default: no action)
+ *   tributary:liveNotifications         true (default) | false: leave out the WebSocket API (LocalStack's free tiers)
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -101,4 +102,5 @@ new TributaryStack(app, 'Tributary', {
   consumerLagThreshold: positiveNumber('consumerLagThreshold'),
   watchedGroups: watchedGroups(),
   alarmTopicArn: context('alarmTopicArn'),
+  liveNotifications: flag('liveNotifications'),
 });

@@ -23,6 +23,7 @@ import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FUNCTIONS } from '../lambdas/http/routes';
 import type { TributaryApi } from './api';
+import type { TributaryLive } from './live';
 import type { SegmentBucket } from './bucket';
 import { FUNCTION_NAMES, type TributaryFunctions } from './functions';
 
@@ -41,6 +42,8 @@ export interface NagScope {
   readonly cloudWatchRole: boolean;
   /** X-Ray tracing is on. */
   readonly tracing: boolean;
+  /** The live-notification WebSocket API, when the stack has it. */
+  readonly live?: TributaryLive | undefined;
 }
 
 /** The reasons, by rule: what an auditor reads in the validation report and the template metadata. */
@@ -63,6 +66,8 @@ export const NAG_REASONS = {
     'Execution logging was turned off for this deployment with tributary:executionLogging=false (e.g. an account without the API Gateway CloudWatch role); it is on by default at level ERROR.',
   cloudWatchRoleManagedPolicy:
     'The account-wide API Gateway CloudWatch role (created only with tributary:apiGatewayCloudWatchRole=true) serves every API in the account and region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it.',
+  liveAuthorization:
+    'API Gateway runs WebSocket authorizers only on $connect, and an authorizer needs one identity source, while browsers send the token as ?token= and other clients as Authorization. So the $connect function checks the token itself with the REST authorizer\'s auth core (lambdas/core/auth.ts) and refuses the upgrade with 401; every later message belongs to an admitted connection, and watch checks the token again (revocation) and its consume permission on the topic.',
 } as const;
 
 /** IAM4 finding id of an AWS managed policy. */
@@ -93,6 +98,11 @@ export function acknowledgeNagFindings(scope: NagScope): void {
   if (!scope.webAcl) acknowledge(stage, 'AwsSolutions-APIG3', NAG_REASONS.waf);
   if (!scope.accessLogging) acknowledge(stage, 'AwsSolutions-APIG1', NAG_REASONS.accessLogsOff);
   if (!scope.executionLogging) acknowledge(stage, 'AwsSolutions-APIG6', NAG_REASONS.executionLogsOff);
+  if (scope.live) {
+    acknowledge(scope.live.function, 'AwsSolutions-L1', NAG_REASONS.runtime);
+    acknowledge(scope.live.api, 'AwsSolutions-APIG4', NAG_REASONS.liveAuthorization);
+    if (scope.tracing) acknowledge(scope.live.role, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.xray);
+  }
   const cloudWatchRole = restApi.node.tryFindChild('CloudWatchRole');
   if (scope.cloudWatchRole && cloudWatchRole) {
     acknowledge(cloudWatchRole, managedPolicy('service-role/AmazonAPIGatewayPushToCloudWatchLogs'), NAG_REASONS.cloudWatchRoleManagedPolicy);

@@ -22,6 +22,7 @@ import { TributaryFunctions, type FunctionName } from './functions';
 import { acknowledgeNagFindings } from './nag';
 import { TributaryObservability, type WatchedGroup } from './observability';
 import { FunctionSchedules } from './schedules';
+import { TributaryLive } from './live';
 import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
 
 /** Properties of {@link TributaryStack}. */
@@ -113,6 +114,13 @@ export interface TributaryStackProps extends StackProps {
    * @default none
    */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Live notifications: an API Gateway WebSocket API (lib/live.ts). Turn it
+   * off where API Gateway v2 is not served (LocalStack's free tiers);
+   * clients then fall back to long polls.
+   * @default true
+   */
+  readonly liveNotifications?: boolean;
 }
 
 /** Tributary: API Gateway (REST) → Lambda → DynamoDB + S3. */
@@ -133,6 +141,8 @@ export class TributaryStack extends Stack {
   readonly api: TributaryApi;
   /** The CloudWatch dashboard and alarms. */
   readonly observability: TributaryObservability;
+  /** Live notifications (WebSocket API), unless `liveNotifications` is false. */
+  readonly live: TributaryLive | undefined;
 
   constructor(scope: Construct, id: string, props: TributaryStackProps = {}) {
     super(scope, id, {
@@ -180,6 +190,17 @@ export class TributaryStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    this.live =
+      props.liveNotifications === false
+        ? undefined
+        : new TributaryLive(this, 'Live', {
+            tables: this.tables,
+            removalPolicy,
+            logRetention: props.logRetention,
+            tracing: props.tracing,
+            environment: props.functionEnvironment,
+          });
+
     this.observability = new TributaryObservability(this, 'Observability', {
       functions: this.functions,
       restApi: this.api.restApi,
@@ -198,12 +219,19 @@ export class TributaryStack extends Stack {
       webAcl: Boolean(props.webAclArn),
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
       tracing: props.tracing ?? false,
+      live: this.live,
     });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the API; routes are under v1/ (e.g. <ApiUrl>v1/topics).',
     });
+    if (this.live) {
+      new CfnOutput(this, 'LiveUrl', {
+        value: this.live.url,
+        description: 'WebSocket URL of live notifications (API.md, "Live notifications"); token in Authorization or ?token=.',
+      });
+    }
     for (const name of TABLE_NAMES) {
       new CfnOutput(this, `${pascalCase(name)}TableName`, {
         value: this.tables[name].tableName,

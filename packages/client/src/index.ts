@@ -15,6 +15,16 @@ export {
 export { Producer, MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BYTES, type ProducerOptions, type SendRequest } from './producer';
 export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type TransportOptions } from './http';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
+export {
+  LiveConnection,
+  defaultLiveUrl,
+  type LiveOptions,
+  type LiveWait,
+  type RecordWaiter,
+  type SocketFactory,
+  type SocketLike,
+} from './live';
+export type { LiveClientMessage, LiveServerMessage, LivePartitionEnd } from './protocol/live';
 export { base64ToBytes, bytesToBase64 } from './base64';
 export * from './errors';
 export type * from './types';
