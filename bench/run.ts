@@ -4,6 +4,7 @@
  *   npm run bench                 full run (a few minutes), writes bench/results.json
  *   npm run bench -- --quick      fewer records (about a minute), prints only
  *   npm run bench -- --out=FILE   also write the results there
+ *   npm run bench -- --only=live  only the live-notification scenarios (idle-consumer-live, live-latency)
  *
  * It starts its own local stack (DynamoDB Local in memory, s3rver in a temp
  * folder), runs the scenarios (the idle consumer beside the others), then
@@ -25,6 +26,7 @@ import type { BenchContext, ScenarioResult } from './scenario';
 import { fetchScenario, groupScenarios, pollScenario } from './scenarios/consume';
 import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
+import { idleLiveScenario, liveLatencyScenario } from './scenarios/live';
 import { produceScenarios } from './scenarios/produce';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
@@ -62,6 +64,8 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   const naive = byName(results, 'naive-item-per-record');
   const raw = byName(results, 'raw-putitem-batch100');
   const idle = byName(results, 'idle-consumer');
+  const live = results.find((r) => r.name === 'idle-consumer-live');
+  const latency = results.find((r) => r.name === 'live-latency');
   const produceFn = b100.functions.produce;
   const idleUsd = idle.usdPerIdleConsumerMonth ?? Infinity;
   return [
@@ -86,7 +90,26 @@ function targets(results: readonly ScenarioResult[]): Target[] {
       measured: `$${idleUsd.toFixed(2)} (at 128 MB: $${Number(idle.extra?.usdPerIdleConsumerMonthAt128Mb).toFixed(2)}; SQS: $${Number(idle.extra?.sqsUsdPerIdleConsumerMonth).toFixed(3)})`,
       met: idleUsd <= 1,
     },
+    ...liveTargets(live, latency),
   ];
+}
+
+/** The live-notification goals (issue 14): an idle consumer below SQS, a record to a waiting consumer within a second. */
+function liveTargets(idle: ScenarioResult | undefined, latency: ScenarioResult | undefined): Target[] {
+  const targets: Target[] = [];
+  if (idle) {
+    const usd = idle.usdPerIdleConsumerMonth ?? Infinity;
+    targets.push({ name: 'idle consumer on live notifications, $ per month', goal: '≤ $0.03', measured: `$${usd.toFixed(4)}`, met: usd <= 0.03 });
+  }
+  if (latency) {
+    targets.push({
+      name: 'append to record-in-hand, live consumer (dispatcher woken at once)',
+      goal: 'p99 ≤ 1000 ms',
+      measured: `p50 ${latency.p50Ms.toFixed(0)} ms, p99 ${latency.p99Ms.toFixed(0)} ms`,
+      met: latency.p99Ms <= 1000,
+    });
+  }
+  return targets;
 }
 
 async function main(): Promise<void> {
@@ -113,9 +136,19 @@ async function main(): Promise<void> {
       quick,
       progress,
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
+      url: stack.url,
+      token: stack.token,
+      live: stack.live.listener,
     };
-    const idle = idleScenario(ctx);
     const results: ScenarioResult[] = [];
+    if (flag('only') === 'live') {
+      results.push(await idleLiveScenario(ctx), await liveLatencyScenario(ctx));
+      progress.stop();
+      process.stdout.write(`${resultsTable(results)}\n${targetsTable(liveTargets(results[0], results[1]))}\n`);
+      if (out) writeResults(out, { generatedAt: new Date().toISOString(), mode: 'live only', prices: PRICES, scenarios: results });
+      return;
+    }
+    const idle = idleScenario(ctx);
     results.push(...(await baselineScenarios(ctx, stack.config.dynamodbEndpoint as string)));
     results.push(...(await produceScenarios(ctx)));
     const b100 = byName(results, 'produce-b100');
@@ -125,6 +158,8 @@ async function main(): Promise<void> {
     results.push(...(await groupScenarios(ctx)));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
+    results.push(await idleLiveScenario(ctx));
+    results.push(await liveLatencyScenario(ctx));
     progress.stop();
 
     const computed = results.reduce((n, r) => n + r.computedRequests, 0);

@@ -41,8 +41,10 @@ export interface ConsumerOptions {
   live?: RecordWaiter | false;
   /**
    * With live notifications, poll at least this often even without one (a
-   * lost notification costs at most this delay). Default 1800000 (30 min);
-   * a reconnect (at least every 2 hours) also polls.
+   * lost notification then costs at most this delay). Default: no such
+   * poll; the connection is renewed every 110 minutes (API Gateway's 2-hour
+   * limit) and every renewal polls once, which bounds the delay already,
+   * and each extra poll adds to an idle consumer's month (docs/PERFORMANCE.md).
    */
   liveMaxIdleMs?: number;
 }
@@ -215,7 +217,7 @@ export class Consumer {
     const live = this.options.live;
     if (!live) return undefined;
     if (!idle) return 0;
-    const outcome = await live.waitForRecords(this.topic, signal, this.options.liveMaxIdleMs ?? 1_800_000);
+    const outcome = await live.waitForRecords(this.topic, signal, this.options.liveMaxIdleMs);
     if (outcome === 'aborted') return 'aborted';
     return outcome === 'unavailable' ? undefined : 0;
   }

@@ -17,6 +17,7 @@ export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type Tra
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 export {
   LiveConnection,
+  LIVE_DEFAULTS,
   defaultLiveUrl,
   type LiveOptions,
   type LiveWait,

@@ -72,6 +72,17 @@ export interface RecordWaiter {
 
 const OPEN = 1;
 
+/** The keep-alive and renewal defaults (the bench prices an idle consumer-month from them). */
+export const LIVE_DEFAULTS = {
+  /** Under API Gateway's 10-minute idle timeout, with a margin; each ping is 2 billed messages (ping, pong). */
+  pingIntervalMs: 480_000,
+  pongTimeoutMs: 10_000,
+  /** Renewed 10 minutes before API Gateway's 2-hour limit. */
+  maxConnectionMs: 6_600_000,
+  reconnectBaseDelayMs: 1_000,
+  reconnectMaxDelayMs: 60_000,
+} as const;
+
 interface Watch {
   state: 'pending' | 'watching' | 'refused';
   /** A notification arrived that no wait consumed yet. */
@@ -210,7 +221,7 @@ export class LiveConnection implements RecordWaiter {
   }
 
   private failed(): false {
-    const ceiling = Math.min(this.options.reconnectMaxDelayMs ?? 60_000, (this.options.reconnectBaseDelayMs ?? 1_000) * 2 ** this.failures);
+    const ceiling = Math.min(this.options.reconnectMaxDelayMs ?? LIVE_DEFAULTS.reconnectMaxDelayMs, (this.options.reconnectBaseDelayMs ?? LIVE_DEFAULTS.reconnectBaseDelayMs) * 2 ** this.failures);
     this.failures += 1;
     this.retryAt = Date.now() + Math.floor((this.options.random ?? Math.random)() * ceiling);
     return false;
@@ -220,10 +231,10 @@ export class LiveConnection implements RecordWaiter {
     const unref = (t: ReturnType<typeof setTimeout>) => ((t as { unref?: () => void }).unref?.(), t);
     const ping = setInterval(() => {
       this.send({ action: 'ping' });
-      this.pongTimer ??= unref(setTimeout(() => this.drop(), this.options.pongTimeoutMs ?? 10_000));
-    }, this.options.pingIntervalMs ?? 480_000);
+      this.pongTimer ??= unref(setTimeout(() => this.drop(), this.options.pongTimeoutMs ?? LIVE_DEFAULTS.pongTimeoutMs));
+    }, this.options.pingIntervalMs ?? LIVE_DEFAULTS.pingIntervalMs);
     // Replace the socket before API Gateway's 2-hour limit; the next wait reconnects at once and polls.
-    const rotate = setTimeout(() => this.drop(), this.options.maxConnectionMs ?? 6_600_000);
+    const rotate = setTimeout(() => this.drop(), this.options.maxConnectionMs ?? LIVE_DEFAULTS.maxConnectionMs);
     this.timers = [unref(ping), unref(rotate)];
   }
 
@@ -264,7 +275,7 @@ export class LiveConnection implements RecordWaiter {
           if (entry.state !== 'pending') return;
           this.watches.delete(topic);
           entry.settle?.(false);
-        }, this.options.pongTimeoutMs ?? 10_000);
+        }, this.options.pongTimeoutMs ?? LIVE_DEFAULTS.pongTimeoutMs);
         (timer as { unref?: () => void }).unref?.();
       }
     });

@@ -34,8 +34,8 @@ export function commitOffsets(records: readonly DeliveredRecord[]): Array<{ part
   return [...next].map(([partition, offset]) => ({ partition, offset }));
 }
 
-/** With --follow and a live connection, poll at least this often while idle. */
-const LIVE_MAX_IDLE_MS = 1_800_000;
+/** With --follow and a live connection, poll at least this often while idle (a lost notification costs at most this). */
+const LIVE_MAX_IDLE_MS = 600_000;
 
 /**
  * The next poll's wait: with --follow and a live connection, an idle
