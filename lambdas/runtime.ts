@@ -24,6 +24,9 @@ import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoConnectionStore } from './store/connection-store';
 import { LiveSessions } from './core/live/session';
+import { LiveNotifier } from './core/live/notifier';
+import { currentTopicIdOf } from './core/live/topic-check';
+import { ApiGatewayConnectionPoster } from './store/connection-poster';
 import { DynamoTopicStore } from './store/topic-store';
 
 export class Runtime {
@@ -130,6 +133,22 @@ export class Runtime {
   /** The WebSocket protocol's server side (the live handler and the local `ws` server). */
   get liveSessions(): LiveSessions {
     return this.once('liveSessions', () => new LiveSessions({ tokens: this.tokens, topics: this.topics, connections: this.connections }));
+  }
+  /**
+   * The live-notification listener of the stream dispatcher, posting through
+   * the WebSocket API's `@connections` endpoint; undefined where live
+   * notifications are off (no `TRIBUTARY_LIVE_ENDPOINT`).
+   */
+  get liveNotifier(): LiveNotifier | undefined {
+    const endpoint = this.config.liveEndpoint;
+    if (!endpoint) return undefined;
+    return this.once(
+      'liveNotifier',
+      () =>
+        new LiveNotifier(this.connections, new ApiGatewayConnectionPoster(endpoint, this.config.region), {
+          currentTopicId: currentTopicIdOf(this.topics),
+        }),
+    );
   }
   get idempotent(): ReturnType<typeof createIdempotencyGuard> {
     return this.once('idempotent', () =>

@@ -18,7 +18,7 @@ import { TributaryError } from '../lambdas/core/errors';
 import { LiveNotifier } from '../lambdas/core/live/notifier';
 import type { ConnectionPoster } from '../lambdas/core/live/ports';
 import { currentTopicIdOf } from '../lambdas/core/live/topic-check';
-import { upgradeToken } from '../lambdas/handlers/live';
+import { upgradeToken } from '../lambdas/core/live/session';
 
 /** A running local live server. */
 export interface LocalLive {

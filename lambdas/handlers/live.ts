@@ -7,26 +7,17 @@
  * socket (two-way routes). The protocol itself is `core/live/session.ts`.
  */
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { bearerToken } from '../core/auth';
 import { TributaryError } from '../core/errors';
 import { logger } from '../http/logger';
 import { withObservability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
+import { upgradeToken } from '../core/live/session';
 
 /** `$connect` events also carry the upgrade request's headers and query (the V2 type leaves them out). */
 export type LiveEvent = APIGatewayProxyWebsocketEventV2 & {
   headers?: Record<string, string | undefined>;
   queryStringParameters?: Record<string, string | undefined> | null;
 };
-
-/** The token of an upgrade request: `Authorization: Bearer …`, else `?token=`. */
-export function upgradeToken(
-  headers: Record<string, string | string[] | undefined> | undefined,
-  query: Record<string, string | undefined> | null | undefined,
-): string | undefined {
-  const header = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  return bearerToken(Array.isArray(header) ? header[0] : header) ?? (query?.token || undefined);
-}
 
 function reply(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, body: JSON.stringify(body) };

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { LiveServerMessage } from '../../../packages/client/src/protocol/live';
-import { authenticate, authorize, type TokenStore } from '../auth';
+import { authenticate, authorize, bearerToken, type TokenStore } from '../auth';
 import { TributaryError, UnauthenticatedError } from '../errors';
 import type { ConnectionStore } from './ports';
 
@@ -21,6 +21,15 @@ const MESSAGE = z.discriminatedUnion('action', [
   z.object({ action: z.literal('unwatch'), topic: TOPIC }).strict(),
   z.object({ action: z.literal('ping') }).strict(),
 ]);
+
+/** The token of an upgrade request: `Authorization: Bearer …`, else `?token=` (browsers cannot set headers). */
+export function upgradeToken(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  query: Record<string, string | undefined> | null | undefined,
+): string | undefined {
+  const header = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  return bearerToken(Array.isArray(header) ? header[0] : header) ?? (query?.token || undefined);
+}
 
 /** What the session needs: tokens, topic lookup (throws TopicNotFoundError), connections. */
 export interface LiveSessionDeps {
