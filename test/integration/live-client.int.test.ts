@@ -127,4 +127,32 @@ describe('Consumer with live notifications', () => {
     }
     expect(counting.waits.every((w) => w === 500)).toBe(true);
   });
+
+  it('follows a partition (fetch follow), waiting on the live connection once caught up', async () => {
+    const created = await api.post('/v1/topics', { name: uniqueName('follow'), partitions: 1 });
+    const topic = { name: created.body.name as string, topicId: created.body.topicId as string };
+    const fetchWaits: string[] = [];
+    const client = new TributaryClient({
+      url: stack.url,
+      token: stack.token,
+      fetch: async (url, init) => {
+        if (url.includes('/records?')) fetchWaits.push(new URL(url).searchParams.get('waitMs') ?? '');
+        return fetch(url, init);
+      },
+    });
+    await produceAndDispatch(topic, [0, 1, 2]);
+    const stop = new AbortController();
+    const values: number[] = [];
+    for await (const page of client.follow({ topic: topic.name, partition: 0, offset: 'earliest', signal: stop.signal })) {
+      values.push(...page.records.map((r) => r.value as number));
+      if (values.length === 3) {
+        // Caught up: the next records come by notification.
+        void until(() => stack.live!.sockets.size === 1, 'the follower to watch').then(() => produceAndDispatch(topic, [3, 4]));
+      }
+      if (values.length >= 5) stop.abort();
+    }
+    expect(values).toEqual([0, 1, 2, 3, 4]);
+    expect(fetchWaits.every((w) => w === '0')).toBe(true);
+    await until(() => stack.live!.sockets.size === 0, 'the socket to close');
+  });
 });

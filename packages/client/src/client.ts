@@ -2,6 +2,7 @@
 import { Admin } from './admin';
 import { Consumer, type ConsumerOptions } from './consumer';
 import { HttpTransport, apiPath, type TransportOptions } from './http';
+import { followPartition, type FollowRequest } from './follow';
 import { LiveConnection, defaultLiveUrl, type LiveOptions } from './live';
 import { Producer, type ProducerOptions } from './producer';
 import type { FetchRequest, FetchResult } from './types';
@@ -60,6 +61,18 @@ export class TributaryClient {
 
   consumer(options: ConsumerOptions): Consumer {
     return new Consumer(this.transport, { ...options, live: options.live ?? this.live ?? false });
+  }
+
+  /**
+   * Tails a partition without a group: pages of records from the start,
+   * then new ones as they come (waiting on live notifications when the
+   * server offers them, else long polls), until `signal` aborts.
+   *
+   * @example
+   * for await (const page of client.follow({ topic: 'orders', partition: 0, offset: 'latest', signal })) …
+   */
+  follow(request: FollowRequest): AsyncGenerator<FetchResult> {
+    return followPartition((r) => this.fetch(r), this.live, request);
   }
 
   /** Reads a partition by offset (replay, tailing) without a group. */

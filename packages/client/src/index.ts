@@ -29,3 +29,4 @@ export type { LiveClientMessage, LiveServerMessage, LivePartitionEnd } from './p
 export { base64ToBytes, bytesToBase64 } from './base64';
 export * from './errors';
 export type * from './types';
+export type { FollowRequest } from './follow';
