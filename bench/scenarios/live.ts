@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { TributaryClient, LIVE_DEFAULTS, type DeliveredRecord } from '../../packages/client/src';
 import { LIVE_FUNCTION } from '../../lambdas/http/live-routes';
 import { metered, type CapacityMeter } from '../../lambdas/store/capacity-meter';
-import { PRICES, SECONDS_PER_MONTH } from '../prices';
+import { PRICES, SECONDS_PER_MONTH, SQS_LONG_POLL_SECONDS } from '../prices';
 import { summarize, type BenchContext, type ScenarioResult } from '../scenario';
 
 const MINUTES_PER_MONTH = SECONDS_PER_MONTH / 60;
@@ -106,6 +106,7 @@ export async function idleLiveScenario(ctx: BenchContext): Promise<ScenarioResul
     usage,
     {
       usdPerIdleConsumerMonth: round(total),
+      sqsUsdPerIdleConsumerMonth: round((SECONDS_PER_MONTH / SQS_LONG_POLL_SECONDS) * PRICES.sqsStandardRequest.usd),
       usdConnectionMinutes: round(connectionMinutes),
       usdMessages: round(messages),
       usdLambdaRequests: round(lambdaRequests),
