@@ -45,7 +45,17 @@ function refuse(socket: Duplex, status: number, code: string, message: string): 
 }
 
 /** Serves `/v1/live` on `server`'s upgrade requests. */
-export function attachLiveServer(server: Server, options: { log?: (line: string) => void } = {}): LocalLive {
+export function attachLiveServer(
+  server: Server,
+  options: {
+    log?: (line: string) => void;
+    /**
+     * Accept connections. False: upgrades answer 404, so clients long-poll
+     * (right while nothing wakes `listener`: a watcher would wait forever).
+     */
+    serve?: boolean;
+  } = {},
+): LocalLive {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Map<string, WebSocket>();
@@ -76,6 +86,7 @@ export function attachLiveServer(server: Server, options: { log?: (line: string)
     const queryAt = target.indexOf('?');
     const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
     if (pathname !== LIVE_PATH) return refuse(socket, 404, 'NOT_FOUND', `No WebSocket at ${pathname}; use ${LIVE_PATH}.`);
+    if (options.serve === false) return refuse(socket, 404, 'NOT_FOUND', 'Live notifications are off on this stack; long-poll.');
     const query = Object.fromEntries(new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1)));
     const id = connectionId();
     const sessions = (await runtime()).liveSessions;

@@ -65,6 +65,13 @@ export interface LocalStackOptions {
   emulators?: Endpoints;
   /** Prefix of the table and bucket names (default `tributary`). */
   prefix?: string;
+  /**
+   * Serve live notifications at /v1/live. Default false UNTIL the stream
+   * poller (push subscriptions' dispatcher) wakes `live.listener`: without
+   * it no notification would ever come, and clients must long-poll. The
+   * merge that registers the listener turns this default on.
+   */
+  liveNotifications?: boolean;
   /** Handler loading, authorizer cache TTL, access log … of the HTTP server. */
   server?: LocalServerOptions;
   log?: (line: string) => void;
@@ -173,7 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
     // Pushed after the server's close, so it runs first (cleanups run in reverse): upgraded sockets keep a server open.
-    const live = attachLiveServer(server, { log });
+    const live = attachLiveServer(server, { log, serve: options.liveNotifications ?? false });
     cleanups.push(() => live.close());
     const { port } = server.address() as AddressInfo;
     return {
