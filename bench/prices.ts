@@ -35,6 +35,10 @@ export const PRICES = {
   lambdaGbSecondArm: { usd: 0.0000133334, per: 'GB-second', source: LAMBDA, checked: CHECKED },
   /** x86_64, for comparison only. */
   lambdaGbSecondX86: { usd: 0.0000166667, per: 'GB-second', source: LAMBDA, checked: CHECKED },
+  /** API Gateway WebSocket APIs: messages sent or received, billed in 32 KB increments, first billion a month. */
+  apiGatewayWebSocketMessage: { usd: 1 / 1e6, per: 'message (32 KB)', source: APIGW, checked: CHECKED },
+  /** API Gateway WebSocket APIs: connection time. */
+  apiGatewayWebSocketConnectionMinute: { usd: 0.25 / 1e6, per: 'connection-minute', source: APIGW, checked: CHECKED },
   /** S3 Standard: PUT, COPY, POST, LIST requests. */
   s3WriteRequest: { usd: 0.005 / 1000, per: 'request', source: S3, checked: CHECKED },
   /** S3 Standard: GET, SELECT and all other requests (DELETE is free). */

@@ -4,7 +4,7 @@
  *   npm run bench                 full run (a few minutes), writes bench/results.json
  *   npm run bench -- --quick      fewer records (about a minute), prints only
  *   npm run bench -- --out=FILE   also write the results there
- *   npm run bench -- --only=linger  only the producer linger scenarios
+ *   npm run bench -- --only=NAME  one group of scenarios (NAME: linger, live, push); written only with --out
  *
  * It starts its own local stack (DynamoDB Local in memory, s3rver in a temp
  * folder), runs the scenarios (the idle consumer beside the others), then
@@ -27,6 +27,7 @@ import { fetchScenario, groupScenarios, pollScenario } from './scenarios/consume
 import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
 import { lingerScenarios } from './scenarios/linger';
+import { idleLiveScenario, liveLatencyScenario } from './scenarios/live';
 import { produceScenarios } from './scenarios/produce';
 import { pushScenario } from './scenarios/push';
 import { startBenchStack } from './stack';
@@ -65,6 +66,8 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   const naive = byName(results, 'naive-item-per-record');
   const raw = byName(results, 'raw-putitem-batch100');
   const idle = byName(results, 'idle-consumer');
+  const live = results.find((r) => r.name === 'idle-consumer-live');
+  const latency = results.find((r) => r.name === 'live-latency');
   const produceFn = b100.functions.produce;
   const idleUsd = idle.usdPerIdleConsumerMonth ?? Infinity;
   return [
@@ -89,8 +92,34 @@ function targets(results: readonly ScenarioResult[]): Target[] {
       measured: `$${idleUsd.toFixed(2)} (at 128 MB: $${Number(idle.extra?.usdPerIdleConsumerMonthAt128Mb).toFixed(2)}; SQS: $${Number(idle.extra?.sqsUsdPerIdleConsumerMonth).toFixed(3)})`,
       met: idleUsd <= 1,
     },
+    ...liveTargets(live, latency),
   ];
 }
+
+/** The live-notification goals (issue 14): an idle consumer below SQS, a record to a waiting consumer within a second. */
+function liveTargets(idle: ScenarioResult | undefined, latency: ScenarioResult | undefined): Target[] {
+  const targets: Target[] = [];
+  if (idle) {
+    const usd = idle.usdPerIdleConsumerMonth ?? Infinity;
+    targets.push({ name: 'idle consumer on live notifications, $ per month', goal: '≤ $0.03', measured: `$${usd.toFixed(4)}`, met: usd <= 0.03 });
+  }
+  if (latency) {
+    targets.push({
+      name: 'append to record-in-hand, live consumer (dispatcher woken at once)',
+      goal: 'p99 ≤ 1000 ms',
+      measured: `p50 ${latency.p50Ms.toFixed(0)} ms, p99 ${latency.p99Ms.toFixed(0)} ms`,
+      met: latency.p99Ms <= 1000,
+    });
+  }
+  return targets;
+}
+
+/** `--only=NAME`: one group of scenarios, printed (and written with --out). */
+const ONLY: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[]>> = {
+  linger: (ctx) => lingerScenarios(ctx),
+  live: async (ctx) => [await idleLiveScenario(ctx), await liveLatencyScenario(ctx)],
+  push: async (ctx) => [await pushScenario(ctx)],
+};
 
 async function main(): Promise<void> {
   const quick = Boolean(flag('quick')) || process.env.BENCH_QUICK === '1';
@@ -116,24 +145,25 @@ async function main(): Promise<void> {
       quick,
       progress,
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
+      url: stack.url,
+      token: stack.token,
+      live: stack.live.listener,
     };
-    if (flag('only') === 'push') {
-      // Just the push scenario (npm run bench -- --only=push --out=FILE).
-      const push = await pushScenario(ctx);
+    const only = flag('only');
+    if (typeof only === 'string') {
+      const run = ONLY[only];
+      if (!run) throw new Error(`--only takes one of: ${Object.keys(ONLY).join(', ')}`);
+      const results = await run(ctx);
       progress.stop();
-      process.stdout.write(`${resultsTable([push])}\n`);
+      process.stdout.write(`${resultsTable(results)}\n`);
       // Never bench/results.json by default: that file holds the whole run.
-      if (typeof flag('out') === 'string') writeResults(flag('out') as string, { scenarios: [push] });
+      const onlyOut = flag('out');
+      if (typeof onlyOut === 'string') {
+        writeResults(onlyOut, { generatedAt: new Date().toISOString(), mode: `only ${only}`, prices: PRICES, scenarios: results });
+      }
       return;
     }
     const results: ScenarioResult[] = [];
-    if (flag('only') === 'linger') {
-      results.push(...(await lingerScenarios(ctx)));
-      progress.stop();
-      process.stdout.write(`${resultsTable(results)}\n`);
-      if (out) writeResults(out, { generatedAt: new Date().toISOString(), scenarios: results });
-      return;
-    }
     const idle = idleScenario(ctx);
     results.push(...(await baselineScenarios(ctx, stack.config.dynamodbEndpoint as string)));
     results.push(...(await produceScenarios(ctx)));
@@ -146,6 +176,8 @@ async function main(): Promise<void> {
     results.push(await pushScenario(ctx));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
+    results.push(await idleLiveScenario(ctx));
+    results.push(await liveLatencyScenario(ctx));
     progress.stop();
 
     const computed = results.reduce((n, r) => n + r.computedRequests, 0);

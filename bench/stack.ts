@@ -68,6 +68,8 @@ export async function startBenchStack(ledger: Ledger): Promise<LocalStack> {
   };
   return startLocalStack({
     port: 0,
+    // The live scenarios wake the live listener themselves until the stream poller does.
+    liveNotifications: true,
     log: () => undefined,
     server: { loadHandler, loadAuthorizer, authorizerCacheTtlMs: 60_000, log: (line) => process.stderr.write(`${line}\n`) },
   });

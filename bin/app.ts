@@ -31,6 +31,7 @@
  *   tributary:alarmTopicArn             ARN of an existing SNS topic the alarms notify (default: no action)
  *   tributary:subscriptionFunctionArns  ARN patterns (comma-separated, * wildcards) of Lambda functions push
  *                                       subscriptions may invoke (default: none)
+ *   tributary:liveNotifications         true (default) | false: leave out the WebSocket API (LocalStack's free tiers)
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -125,4 +126,5 @@ new TributaryStack(app, 'Tributary', {
     ?.split(',')
     .map((arn) => arn.trim())
     .filter(Boolean),
+  liveNotifications: flag('liveNotifications'),
 });

@@ -12,6 +12,8 @@ export interface TableNames {
   idempotency: string;
   groups: string;
   deadLetters: string;
+  /** Live notifications: WebSocket connections and their watches. */
+  connections: string;
 }
 
 export interface Config {
@@ -60,6 +62,12 @@ export interface Config {
   allowLoopbackTargets: boolean;
   /** ARN patterns (`*` = any run of characters) of Lambda functions a subscription may target; none by default. */
   subscriptionFunctionArns: string[];
+  /**
+   * The API Gateway WebSocket API's management endpoint
+   * (`https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`), where live
+   * notifications are posted (`@connections`); undefined where nothing posts.
+   */
+  liveEndpoint: string | undefined;
 }
 
 /** See {@link Config.authMode}. */
@@ -154,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
+    liveEndpoint: env[LIVE_ENDPOINT_ENV] || undefined,
   };
 }
 
@@ -165,7 +174,10 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
   idempotency: 'TRIBUTARY_IDEMPOTENCY_TABLE',
   groups: 'TRIBUTARY_GROUPS_TABLE',
   deadLetters: 'TRIBUTARY_DEAD_LETTERS_TABLE',
+  connections: 'TRIBUTARY_CONNECTIONS_TABLE',
 };
+/** The WebSocket API's management endpoint (see `Config.liveEndpoint`). */
+export const LIVE_ENDPOINT_ENV = 'TRIBUTARY_LIVE_ENDPOINT';
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';
 /** Set by the local stack only: webhooks may go to http://127.0.0.1 and http://localhost. */
 export const ALLOW_LOOPBACK_TARGETS_ENV = 'TRIBUTARY_ALLOW_LOOPBACK_TARGETS';

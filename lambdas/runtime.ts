@@ -35,6 +35,11 @@ import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { LambdaFunctionInvoker, type FunctionInvoker } from './store/function-invoker';
 import { DynamoTokenStore } from './store/token-store';
+import { DynamoConnectionStore } from './store/connection-store';
+import { LiveSessions } from './core/live/session';
+import { LiveNotifier } from './core/live/notifier';
+import { currentTopicIdOf } from './core/live/topic-check';
+import { ApiGatewayConnectionPoster } from './store/connection-poster';
 import { DynamoTopicStore } from './store/topic-store';
 import { DynamoUpstashInstanceStore } from './store/upstash-instance-store';
 import type { InstanceStore } from './upstash/consumers';
@@ -155,6 +160,33 @@ export class Runtime {
       () => new DynamoUpstashInstanceStore(this.clients.documents, requireTable(this.config, 'groups')),
     );
   }
+  /** The live-notification connections table. */
+  get connections(): DynamoConnectionStore {
+    return this.once(
+      'connections',
+      () => new DynamoConnectionStore(this.clients.documents, requireTable(this.config, 'connections')),
+    );
+  }
+  /** The WebSocket protocol's server side (the live handler and the local `ws` server). */
+  get liveSessions(): LiveSessions {
+    return this.once('liveSessions', () => new LiveSessions({ tokens: this.tokens, topics: this.topics, connections: this.connections }));
+  }
+  /**
+   * The live-notification listener of the stream dispatcher, posting through
+   * the WebSocket API's `@connections` endpoint; undefined where live
+   * notifications are off (no `TRIBUTARY_LIVE_ENDPOINT`).
+   */
+  get liveNotifier(): LiveNotifier | undefined {
+    const endpoint = this.config.liveEndpoint;
+    if (!endpoint) return undefined;
+    return this.once(
+      'liveNotifier',
+      () =>
+        new LiveNotifier(this.connections, new ApiGatewayConnectionPoster(endpoint, this.config.region), {
+          currentTopicId: currentTopicIdOf(this.topics),
+        }),
+    );
+  }
   private get subscriptionStore(): DynamoSubscriptionStore {
     return this.once(
       'subscriptionStore',
@@ -194,7 +226,10 @@ export class Runtime {
    * listener is one line here.
    */
   get appendListeners(): AppendListener[] {
-    return this.once('appendListeners', () => [this.subscriptionDispatcher]);
+    return this.once('appendListeners', () => {
+      const live = this.liveNotifier;
+      return live ? [this.subscriptionDispatcher, live] : [this.subscriptionDispatcher];
+    });
   }
   private get idempotency(): DynamoIdempotencyStore {
     return this.once('idempotency', () => new DynamoIdempotencyStore(this.clients.documents, requireTable(this.config, 'idempotency')));

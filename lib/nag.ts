@@ -23,6 +23,7 @@ import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FUNCTIONS } from '../lambdas/http/routes';
 import type { TributaryApi } from './api';
+import type { TributaryLive } from './live';
 import type { SegmentBucket } from './bucket';
 import type { PushDelivery } from './push-delivery';
 import { FUNCTION_NAMES, type TributaryFunctions } from './functions';
@@ -48,6 +49,8 @@ export interface NagScope {
   readonly pushDelivery: PushDelivery;
   /** ARN patterns of functions push subscriptions may invoke. */
   readonly subscriptionFunctionArns: readonly string[];
+  /** The live-notification WebSocket API, when the stack has it. */
+  readonly live?: TributaryLive | undefined;
 }
 
 /** The reasons, by rule: what an auditor reads in the validation report and the template metadata. */
@@ -78,6 +81,8 @@ export const NAG_REASONS = {
     'This queue is itself the on-failure destination (a dead-letter queue) of the log stream\'s event source mapping; a dead-letter queue of a dead-letter queue would only move the same messages. An alarm fires when it holds any.',
   subscriptionFunctions:
     'The operator allowed push subscriptions to invoke the functions matching these ARN patterns (context tributary:subscriptionFunctionArns); lambda:InvokeFunction is granted on exactly those patterns and nothing else.',
+  liveAuthorization:
+    'API Gateway runs WebSocket authorizers only on $connect, and an authorizer needs one identity source, while browsers send the token as ?token= and other clients as Authorization. So the $connect function checks the token itself with the REST authorizer\'s auth core (lambdas/core/auth.ts) and refuses the upgrade with 401; every later message belongs to an admitted connection, and watch checks the token again (revocation) and its consume permission on the topic.',
 } as const;
 
 /** IAM4 finding id of an AWS managed policy. */
@@ -116,6 +121,11 @@ export function acknowledgeNagFindings(scope: NagScope): void {
   if (!scope.webAcl) acknowledge(stage, 'AwsSolutions-APIG3', NAG_REASONS.waf);
   if (!scope.accessLogging) acknowledge(stage, 'AwsSolutions-APIG1', NAG_REASONS.accessLogsOff);
   if (!scope.executionLogging) acknowledge(stage, 'AwsSolutions-APIG6', NAG_REASONS.executionLogsOff);
+  if (scope.live) {
+    acknowledge(scope.live.function, 'AwsSolutions-L1', NAG_REASONS.runtime);
+    acknowledge(scope.live.api, 'AwsSolutions-APIG4', NAG_REASONS.liveAuthorization);
+    if (scope.tracing) acknowledge(scope.live.role, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.xray);
+  }
   const cloudWatchRole = restApi.node.tryFindChild('CloudWatchRole');
   if (scope.cloudWatchRole && cloudWatchRole) {
     acknowledge(cloudWatchRole, managedPolicy('service-role/AmazonAPIGatewayPushToCloudWatchLogs'), NAG_REASONS.cloudWatchRoleManagedPolicy);

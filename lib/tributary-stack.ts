@@ -26,6 +26,7 @@ import { FunctionSchedules } from './schedules';
 import { PushDelivery } from './push-delivery';
 import { serviceName } from './functions';
 import { SUBSCRIPTION_FUNCTION_ARNS_ENV } from '../lambdas/config';
+import { TributaryLive } from './live';
 import { pascalCase, TABLE_NAMES, TributaryTables, type TableName } from './tables';
 
 /** Properties of {@link TributaryStack}. */
@@ -135,6 +136,13 @@ export interface TributaryStackProps extends StackProps {
    * @default none: no function may be a target
    */
   readonly subscriptionFunctionArns?: readonly string[];
+  /**
+   * Live notifications: an API Gateway WebSocket API (lib/live.ts). Turn it
+   * off where API Gateway v2 is not served (LocalStack's free tiers);
+   * clients then fall back to long polls.
+   * @default true
+   */
+  readonly liveNotifications?: boolean;
 }
 
 /** Tributary: API Gateway (REST) → Lambda → DynamoDB + S3. */
@@ -157,6 +165,8 @@ export class TributaryStack extends Stack {
   readonly observability: TributaryObservability;
   /** The log stream's event source mapping to the dispatcher, its on-failure queue and alarms. */
   readonly pushDelivery: PushDelivery;
+  /** Live notifications (WebSocket API), unless `liveNotifications` is false. */
+  readonly live: TributaryLive | undefined;
 
   constructor(scope: Construct, id: string, props: TributaryStackProps = {}) {
     super(scope, id, {
@@ -217,6 +227,19 @@ export class TributaryStack extends Stack {
     });
 
     const alarmActions = props.alarmTopicArn ? [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] : undefined;
+    this.live =
+      props.liveNotifications === false
+        ? undefined
+        : new TributaryLive(this, 'Live', {
+            tables: this.tables,
+            removalPolicy,
+            logRetention: props.logRetention,
+            tracing: props.tracing,
+            environment: props.functionEnvironment,
+          });
+    // The stream dispatcher is the live notifications' second listener: it posts through @connections.
+    this.live?.grantNotify(this.functions.dispatcher, this.roles.dispatcher);
+
     this.observability = new TributaryObservability(this, 'Observability', {
       functions: this.functions,
       restApi: this.api.restApi,
@@ -241,12 +264,19 @@ export class TributaryStack extends Stack {
       functionSideAuth: props.authMode === 'function',
       pushDelivery: this.pushDelivery,
       subscriptionFunctionArns: props.subscriptionFunctionArns ?? [],
+      live: this.live,
     });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the API; routes are under v1/ (e.g. <ApiUrl>v1/topics).',
     });
+    if (this.live) {
+      new CfnOutput(this, 'LiveUrl', {
+        value: this.live.url,
+        description: 'WebSocket URL of live notifications (API.md, "Live notifications"); token in Authorization or ?token=.',
+      });
+    }
     for (const name of TABLE_NAMES) {
       new CfnOutput(this, `${pascalCase(name)}TableName`, {
         value: this.tables[name].tableName,

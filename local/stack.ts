@@ -23,7 +23,9 @@ import {
 } from './emulators';
 import { takeLock } from './lock';
 import { createLocalServer, type LocalServerOptions } from './server';
+import type { AppendListener } from '../lambdas/core/log/appends';
 import { startStreamPoller } from './stream-poller';
+import { attachLiveServer, type LocalLive } from './live-server';
 
 /** Table and bucket names of one stack; `prefix` defaults to `tributary`. */
 export function localResourceNames(prefix = 'tributary'): { tables: TableNames; bucket: string } {
@@ -74,6 +76,12 @@ export interface LocalStackOptions {
   emulators?: Endpoints;
   /** Prefix of the table and bucket names (default `tributary`). */
   prefix?: string;
+  /**
+   * Serve live notifications at /v1/live, woken by the stream dispatcher
+   * (default: on whenever the dispatcher runs; without it no notification
+   * would ever come, so clients long-poll instead).
+   */
+  liveNotifications?: boolean;
   /** Handler loading, authorizer cache TTL, access log … of the HTTP server. */
   server?: LocalServerOptions;
   log?: (line: string) => void;
@@ -90,6 +98,11 @@ export interface LocalStack {
   readonly config: Config;
   /** Pid of the DynamoDB Local this stack started (undefined with `emulators`). */
   readonly dynamodbPid: number | undefined;
+  /**
+   * Live notifications at `ws://127.0.0.1:<port>/v1/live`; `live.listener` is
+   * the AppendListener the stream poller (dispatcher) must wake.
+   */
+  readonly live: LocalLive;
   /** Closes the server, then stops the emulators this stack started. */
   stop(): Promise<void>;
 }
@@ -146,7 +159,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // (LOCAL_ARCHIVE_INTERVAL_MS), over every partition in-process; a run never overlaps the last.
     if (options.archiveIntervalMs !== undefined) cleanups.push(startArchiverTimer(options.archiveIntervalMs, log));
 
-    // Push delivery: DynamoDB Local's stream wakes the same dispatcher code as the Lambda's.
+    // Push delivery and live notifications: DynamoDB Local's stream wakes the
+    // same dispatcher code as the Lambda's, with the local `ws` server's
+    // notifier as one more listener (set once the server is up).
+    let liveListener: AppendListener | undefined;
     if (options.dispatcher !== false) {
       // Imported here, as the handlers are: the runtime reads process.env (complete by now) on first use.
       const { getRuntime } = await import('../lambdas/runtime');
@@ -156,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           region: LOCAL_REGION,
           credentials: LOCAL_CREDENTIALS,
           logTable: names.tables.log,
-          listeners: () => getRuntime().appendListeners,
+          listeners: () => (liveListener ? [...getRuntime().appendListeners, liveListener] : getRuntime().appendListeners),
           sweep: () => getRuntime().subscriptionDispatcher.sweep(),
           pollIntervalMs: options.dispatcher?.pollIntervalMs,
           sweepIntervalMs: options.dispatcher?.sweepIntervalMs,
@@ -180,8 +196,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           server.closeIdleConnections();
         }),
     );
+    // Pushed after the server's close, so it runs first (cleanups run in reverse): upgraded sockets keep a server open.
+    const live = attachLiveServer(server, { log, serve: options.liveNotifications ?? options.dispatcher !== false });
+    cleanups.push(() => live.close());
+    liveListener = live.listener;
     const { port } = server.address() as AddressInfo;
     return {
+      live,
       url: `http://127.0.0.1:${port}`,
       token,
       env,

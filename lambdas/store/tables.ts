@@ -57,4 +57,10 @@ export const TABLE_DEFINITIONS: Readonly<Record<keyof TableNames, TableDefinitio
     sortKey: { name: 'sk', type: 'S' },
     purpose: 'Records that failed maxDeliveryAttempts times, per topic and group, until deleted or redriven.',
   },
+  connections: {
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    timeToLiveAttribute: 'ttl',
+    purpose: 'Live notifications: open WebSocket connections and, per topic, the connections watching it (TTL 2 h 10 min).',
+  },
 };

@@ -34,6 +34,7 @@ const CONFIGURATIONS: Record<string, TributaryStackProps> = {
     tracing: true,
     apiGatewayCloudWatchRole: true,
   },
+  'live notifications off (LocalStack free tiers)': { liveNotifications: false },
   'a WAF web ACL and a custom archive interval': {
     webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/tributary/0b1c2d3e',
     archiveIntervalMinutes: 1,

@@ -12,6 +12,7 @@ import { createStoreClients, type StoreClients } from '../../lambdas/store/clien
 import { ensureBucket, ensureTables } from '../../local/bootstrap';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators';
 import type { LocalServerOptions } from '../../local/server';
+import type { LocalLive } from '../../local/live-server';
 import { localResourceNames, stackEnv, startLocalStack, type Endpoints } from '../../local/stack';
 import { DYNAMODB_ENDPOINT_ENV, S3_ENDPOINT_ENV } from './global-setup';
 
@@ -77,6 +78,8 @@ export interface TestStack {
   remote: boolean;
   /** The local stack's configuration (tables, bucket, endpoints). */
   config: Config | undefined;
+  /** The local stack's live-notification server (undefined remote). */
+  live: LocalLive | undefined;
   stop(): Promise<void>;
 }
 
@@ -93,13 +96,15 @@ export async function startTestStack(
   if (remoteUrl) {
     const token = process.env.TRIBUTARY_TOKEN;
     if (!token) throw new Error('TRIBUTARY_URL is set but TRIBUTARY_TOKEN is not');
-    return { url: remoteUrl.replace(/\/+$/, ''), token, remote: true, config: undefined, stop: async () => {} };
+    return { url: remoteUrl.replace(/\/+$/, ''), token, remote: true, config: undefined, live: undefined, stop: async () => {} };
   }
   const stack = await startLocalStack({
     emulators: testEndpoints(),
     prefix: freshPrefix(),
     port: 0,
     server: { authorizerCacheTtlMs: 0, ...options.server },
+    // Tests wake `live.listener` themselves until the stream poller does (local/stack.ts).
+    liveNotifications: true,
   });
-  return { url: stack.url, token: stack.token, remote: false, config: stack.config, stop: () => stack.stop() };
+  return { url: stack.url, token: stack.token, remote: false, config: stack.config, live: stack.live, stop: () => stack.stop() };
 }

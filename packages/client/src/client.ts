@@ -2,18 +2,52 @@
 import { Admin } from './admin';
 import { Consumer, type ConsumerOptions } from './consumer';
 import { HttpTransport, apiPath, type TransportOptions } from './http';
+import { followPartition, type FollowRequest } from './follow';
+import { LiveConnection, defaultLiveUrl, type LiveOptions } from './live';
 import { Producer, type ProducerOptions } from './producer';
 import type { FetchRequest, FetchResult } from './types';
 
-export type ClientOptions = TransportOptions;
+export interface ClientOptions extends TransportOptions {
+  /**
+   * Live notifications (WebSocket): where to connect. Default
+   * `ws(s)://<host>/v1/live` of `url` (the local stack serves it there); on
+   * AWS, the stack's `LiveUrl` output. `false`: never (always long-poll).
+   * Consumers fall back to long polls whenever it cannot connect.
+   */
+  liveUrl?: string | false;
+  /** Keep-alive, reconnect and socket settings of the live connection. */
+  live?: Omit<LiveOptions, 'url' | 'token'>;
+}
 
 export class TributaryClient {
   readonly admin: Admin;
   private readonly transport: HttpTransport;
+  private liveConnection: LiveConnection | undefined;
 
-  constructor(options: ClientOptions) {
+  constructor(private readonly options: ClientOptions) {
     this.transport = new HttpTransport(options);
     this.admin = new Admin(this.transport);
+  }
+
+  /**
+   * The live-notification connection consumers share (it connects on the
+   * first wait, and closes when no consumer waits), or undefined with
+   * `liveUrl: false`.
+   */
+  get live(): LiveConnection | undefined {
+    if (this.options.liveUrl === false) return undefined;
+    this.liveConnection ??= new LiveConnection({
+      ...this.options.live,
+      url: this.options.liveUrl ?? defaultLiveUrl(this.options.url),
+      token: this.options.token,
+    });
+    return this.liveConnection;
+  }
+
+  /** Closes the live connection, if any (consumers then long-poll). */
+  close(): void {
+    this.liveConnection?.close();
+    this.liveConnection = undefined;
   }
 
   /** The API's base URL. */
@@ -26,7 +60,19 @@ export class TributaryClient {
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    return new Consumer(this.transport, options);
+    return new Consumer(this.transport, { ...options, live: options.live ?? this.live ?? false });
+  }
+
+  /**
+   * Tails a partition without a group: pages of records from the start,
+   * then new ones as they come (waiting on live notifications when the
+   * server offers them, else long polls), until `signal` aborts.
+   *
+   * @example
+   * for await (const page of client.follow({ topic: 'orders', partition: 0, offset: 'latest', signal })) …
+   */
+  follow(request: FollowRequest): AsyncGenerator<FetchResult> {
+    return followPartition((r) => this.fetch(r), this.live, request);
   }
 
   /** Reads a partition by offset (replay, tailing) without a group. */

@@ -12,6 +12,7 @@
  */
 import { NotLeaseHolderError } from './errors';
 import { apiPath, type HttpTransport } from './http';
+import type { RecordWaiter } from './live';
 import type { CommittedOffset, DeliveredRecord, NackResult, PollRequest, PollResult } from './types';
 
 export interface ConsumerOptions {
@@ -31,6 +32,21 @@ export interface ConsumerOptions {
    * and this consumer's commit is refused (the records come again).
    */
   sessionTimeoutMs?: number;
+  /**
+   * Live notifications: while idle, `run()` waits on this (the client's
+   * shared LiveConnection by default) and polls with `waitMs: 0` when it
+   * says records may be there, instead of long polls; when it is
+   * unavailable, `run()` long-polls as before. `false`: always long-poll.
+   */
+  live?: RecordWaiter | false;
+  /**
+   * With live notifications, poll at least this often even without one (a
+   * lost notification then costs at most this delay). Default: no such
+   * poll; the connection is renewed every 110 minutes (API Gateway's 2-hour
+   * limit) and every renewal polls once, which bounds the delay already,
+   * and each extra poll adds to an idle consumer's month (docs/PERFORMANCE.md).
+   */
+  liveMaxIdleMs?: number;
 }
 
 export interface EachRecordPayload {
@@ -161,9 +177,11 @@ export class Consumer {
     if (this.running) throw new Error('This consumer is already running');
     this.stopping = false;
     this.abort = new AbortController();
+    if (this.options.live) this.options.live.retain?.(this.topic);
     const loop = this.loop(config, this.abort.signal);
     this.running = loop.finally(async () => {
       this.abort = undefined;
+      if (this.options.live) this.options.live.release?.(this.topic);
       await this.leaveQuietly();
       this.running = undefined;
     });
@@ -190,15 +208,33 @@ export class Consumer {
     return this.stop();
   }
 
+  /**
+   * The wait of the next poll: a long poll without live notifications; with
+   * them, `0` while records flow, and while idle a wait on the socket first
+   * (undefined: it is unavailable, so long-poll).
+   */
+  private async nextWaitMs(idle: boolean, signal: AbortSignal): Promise<number | undefined | 'aborted'> {
+    const live = this.options.live;
+    if (!live) return undefined;
+    if (!idle) return 0;
+    const outcome = await live.waitForRecords(this.topic, signal, this.options.liveMaxIdleMs);
+    if (outcome === 'aborted') return 'aborted';
+    return outcome === 'unavailable' ? undefined : 0;
+  }
+
   private async loop(config: RunConfig, signal: AbortSignal): Promise<void> {
+    let idle = true;
     while (!this.stopping) {
       let result: PollResult;
       try {
-        result = await this.poll({ signal });
+        const waitMs = await this.nextWaitMs(idle, signal);
+        if (waitMs === 'aborted') continue;
+        result = await this.poll({ signal, waitMs });
       } catch (error) {
         if (this.stopping) return; // the abort of stop()
         throw error;
       }
+      idle = result.records.length === 0;
       const commits: Array<{ partition: number; offset: number }> = [];
       for (const [partition, records] of byPartition(result.records)) {
         if (this.stopping) break;

@@ -22,8 +22,20 @@ export {
 } from './producer';
 export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type TransportOptions } from './http';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
+export {
+  LiveConnection,
+  LIVE_DEFAULTS,
+  defaultLiveUrl,
+  type LiveOptions,
+  type LiveWait,
+  type RecordWaiter,
+  type SocketFactory,
+  type SocketLike,
+} from './live';
+export type { LiveClientMessage, LiveServerMessage, LivePartitionEnd } from './protocol/live';
 export { base64ToBytes, bytesToBase64 } from './base64';
 export * from './errors';
 export type * from './types';
 export type * from './subscription-types';
 export { verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookDelivery } from './webhooks';
+export type { FollowRequest } from './follow';

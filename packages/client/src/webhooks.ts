@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { createServer } from 'node:http';
- * import { verifyWebhook } from 'tributary/client';
+ * import { verifyWebhook } from '@tributary/client';
  *
  * createServer((req, res) => {
  *   let body = '';

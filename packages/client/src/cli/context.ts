@@ -12,7 +12,9 @@ export function createContext(env: NodeJS.ProcessEnv = process.env, cwd: string 
     client() {
       if (!client) {
         const { url, token } = resolveConnection(env, cwd);
-        client = new TributaryClient({ url, token });
+        // TRIBUTARY_LIVE_URL: the stack's LiveUrl output on AWS, or `off`; default: <url>/v1/live (the local stack).
+        const live = env.TRIBUTARY_LIVE_URL || undefined;
+        client = new TributaryClient({ url, token, liveUrl: live === 'off' ? false : live });
       }
       return client;
     },

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { NotLeaseHolderError, type Consumer, type DeliveredRecord } from '../..';
+import { NotLeaseHolderError, type Consumer, type DeliveredRecord, type RecordWaiter } from '../..';
 import type { CliContext } from '../context';
 import { integer } from '../options';
 import { note, recordLine, writeOut, type OutputOptions } from '../output';
@@ -34,18 +34,37 @@ export function commitOffsets(records: readonly DeliveredRecord[]): Array<{ part
   return [...next].map(([partition, offset]) => ({ partition, offset }));
 }
 
-async function consumeLoop(consumer: Consumer, options: ConsumeOptions, signal: AbortSignal): Promise<number> {
+/** With --follow and a live connection, poll at least this often while idle (a lost notification costs at most this). */
+const LIVE_MAX_IDLE_MS = 600_000;
+
+/**
+ * The next poll's wait: with --follow and a live connection, an idle
+ * consumer first waits for a notification and then polls with waitMs 0
+ * (falling back to the long poll while the connection is unavailable).
+ */
+async function nextWaitMs(options: ConsumeOptions, topic: string, idle: boolean, signal: AbortSignal, live: RecordWaiter | undefined) {
+  const longPoll = options.waitMs ?? (options.follow ? FOLLOW_WAIT_MS : DRAIN_WAIT_MS);
+  if (!live || !options.follow) return longPoll;
+  if (!idle) return 0;
+  const outcome = await live.waitForRecords(topic, signal, LIVE_MAX_IDLE_MS);
+  return outcome === 'unavailable' ? longPoll : 0;
+}
+
+async function consumeLoop(consumer: Consumer, options: ConsumeOptions, signal: AbortSignal, live?: RecordWaiter): Promise<number> {
   const max = options.max ?? Number.POSITIVE_INFINITY;
-  const waitMs = options.waitMs ?? (options.follow ? FOLLOW_WAIT_MS : DRAIN_WAIT_MS);
   let printed = 0;
+  let idle = true;
   while (printed < max && !signal.aborted) {
     let records: DeliveredRecord[];
+    const waitMs = await nextWaitMs(options, consumer.topic, idle, signal, live);
+    if (signal.aborted) break;
     try {
       ({ records } = await consumer.poll({ maxRecords: Math.min(options.batchSize, max - printed), waitMs, signal }));
     } catch (error) {
       if (signal.aborted) break; // Ctrl-C during a long poll
       throw error;
     }
+    idle = records.length === 0;
     if (records.length === 0) {
       if (options.follow) continue;
       break;
@@ -84,23 +103,28 @@ export function registerConsume(program: Command, context: CliContext): void {
         'Without --follow or --max it stops at the first poll that returns nothing.',
     )
     .action(async (topic: string, options: ConsumeOptions) => {
-      const consumer = context.client().consumer({
+      const client = context.client();
+      // --follow waits on live notifications when the server offers them (else long polls).
+      const live = options.follow ? client.live : undefined;
+      const consumer = client.consumer({
         group: options.group,
         topic,
         consumerId: options.consumerId ?? `cli-${hostname().replace(/[^a-zA-Z0-9._:@-]/g, '-').slice(0, 150)}-${process.pid}`,
         autoOffsetReset: options.fromBeginning ? 'earliest' : 'latest',
         sessionTimeoutMs: options.sessionTimeoutMs,
       });
+      live?.retain(topic);
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const printed = await consumeLoop(consumer, options, stop.signal);
+        const printed = await consumeLoop(consumer, options, stop.signal, live);
         note(`Consumed ${printed} record(s) from ${topic} as group ${options.group}.`);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        live?.release(topic);
         await consumer.leave().catch(() => undefined); // leases lapse after the session timeout anyway
       }
     });
