@@ -13,6 +13,7 @@ import { FetchService } from './core/log/fetch';
 import { GroupService } from './core/groups/groups';
 import { PartitionLog } from './core/log/log';
 import { ProduceService } from './core/log/produce';
+import { ShareGroupService } from './core/share/share-groups';
 import { TopicService } from './core/topics';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
@@ -21,6 +22,7 @@ import { DynamoGroupStore } from './store/group-store';
 import { createIdempotencyGuard } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
+import { DynamoShareStore } from './store/share-store';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoTopicStore } from './store/topic-store';
 
@@ -103,6 +105,19 @@ export class Runtime {
           this.log,
           this.groupStore,
           new DeadLetterWriter(this.groupStore, this.blobs, this.config.inlineBatchMaxBytes),
+        ),
+    );
+  }
+  get shareGroups(): ShareGroupService {
+    return this.once(
+      'shareGroups',
+      () =>
+        new ShareGroupService(
+          this.topics,
+          this.log,
+          new DynamoShareStore(this.clients.documents, requireTable(this.config, 'groups'), this.config.tables.deadLetters),
+          this.blobs,
+          this.config.inlineBatchMaxBytes,
         ),
     );
   }

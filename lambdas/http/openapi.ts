@@ -18,6 +18,7 @@ import { ROUTES, type Route } from './routes';
 import { STATUS_BY_CODE } from './errors';
 import { V1_OPERATIONS, queryParameter, pathParameter, type OperationDoc } from './openapi-operations';
 import { UPSTASH_OPERATIONS, headerParameter } from './openapi-upstash-operations';
+import { SHARE_OPERATIONS, SHARE_REQUEST_SCHEMAS, SHARE_RESPONSE_SCHEMAS, acquiredRecord } from './openapi-share';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
 import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
@@ -27,7 +28,7 @@ import * as upstash from '../upstash/schemas';
 type JsonObject = Record<string, unknown>;
 
 /** Every operation's description, /v1 and the Upstash facade, by operationId. */
-const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...UPSTASH_OPERATIONS };
+const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...SHARE_OPERATIONS, ...UPSTASH_OPERATIONS };
 
 /** Where the Upstash Kafka REST API that the facade serves is specified. */
 export const UPSTASH_REST_DOCS = 'https://upstash.com/docs/kafka/rest/restintro';
@@ -45,6 +46,7 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   NackRequest: nackBody,
   RedriveRequest: redriveBody,
   CreateTokenRequest: createTokenBody,
+  ...SHARE_REQUEST_SCHEMAS,
   UpstashProduceRequest: upstash.upstashProduceBody,
   UpstashProduceMessage: upstash.produceRequest,
   UpstashFetchRequest: upstash.fetchBody,
@@ -74,6 +76,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreatedToken: responses.createdToken,
   TokenList: responses.tokenList,
   OpenApiDocument: responses.openApiDocument,
+  ...SHARE_RESPONSE_SCHEMAS,
   UpstashProduceResponse: responses.upstashProduceResponse,
   UpstashProduceResult: responses.upstashProduceResult,
   UpstashMessageList: responses.upstashMessageList,
@@ -91,6 +94,7 @@ const ADDITIONS = new Map<z.ZodType, JsonObject>([
   [produceRecord, EXACTLY_ONE_VALUE],
   [responses.record, EXACTLY_ONE_VALUE],
   [responses.deliveredRecord, EXACTLY_ONE_VALUE],
+  [acquiredRecord, EXACTLY_ONE_VALUE],
   [responses.deadLetter, EXACTLY_ONE_VALUE],
   [updateTopicBody, { minProperties: 1 }],
   [upstash.produceRequest, { description: 'One message. Header keys must be distinct.' }],
@@ -284,7 +288,7 @@ const DESCRIPTION = [
 ].join('\n\n');
 
 const TAGS: ReadonlyArray<JsonObject> = [
-  ...['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Tokens', 'Meta'].map((name) => ({ name })),
+  ...['Topics', 'Records', 'Consumer groups', 'Share groups', 'Dead letters', 'Tokens', 'Meta'].map((name) => ({ name })),
   {
     name: 'Upstash',
     description:

@@ -11,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`). */
 export type Action = 'produce' | 'consume' | 'admin';
 
-export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens' | 'upstash' | 'meta';
+export type HandlerName = 'topics' | 'produce' | 'fetch' | 'groups' | 'deadLetters' | 'tokens' | 'upstash' | 'meta' | 'shareGroups';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -61,6 +61,19 @@ export const ROUTES: readonly Route[] = [
     action: 'consume',
     topicIn: 'query',
   },
+  // Share groups (lambdas/handlers/share-groups.ts): a work queue with per-record locks and acks.
+  { method: 'POST', path: '/v1/share-groups/{group}/receive', handler: 'shareGroups', operation: 'receive', action: 'consume', topicIn: 'body' },
+  { method: 'POST', path: '/v1/share-groups/{group}/ack', handler: 'shareGroups', operation: 'ack', action: 'consume', topicIn: 'body' },
+  { method: 'GET', path: '/v1/share-groups/{group}', handler: 'shareGroups', operation: 'describeShareGroup', action: 'consume', topicIn: 'query' },
+  {
+    method: 'POST',
+    path: '/v1/share-groups/{group}/offsets/reset',
+    handler: 'shareGroups',
+    operation: 'resetShareGroup',
+    action: 'admin',
+    topicIn: 'body',
+  },
+  { method: 'DELETE', path: '/v1/share-groups/{group}', handler: 'shareGroups', operation: 'deleteShareGroup', action: 'admin', topicIn: 'query' },
   {
     method: 'GET',
     path: '/v1/topics/{topic}/dead-letters',
@@ -178,6 +191,14 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
   },
   groups: {
     entry: 'lambdas/handlers/groups.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
+    bucket: 'readwrite',
+  },
+  // Share-group state lives in the groups table; dead letters are written with it; large batches and dead letters in S3.
+  shareGroups: {
+    entry: 'lambdas/handlers/share-groups.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
     tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
