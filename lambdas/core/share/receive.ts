@@ -40,7 +40,12 @@ export interface AcquiredRecord extends PositionedRecord {
 }
 
 /** Conditional-write attempts per partition before the receive moves on (and, if it got nothing, answers 503). */
-export const WRITE_ATTEMPTS = 8;
+export const WRITE_ATTEMPTS = 10;
+
+/** Pause after losing a race for a partition's state: full jitter, 20 ms doubling, at most 500 ms. */
+export function conflictBackoffMs(attempt: number): number {
+  return Math.random() * Math.min(500, 20 * 2 ** attempt);
+}
 
 export interface ShareDeps {
   readonly topics: TopicService;
@@ -185,8 +190,8 @@ export class ShareReceiver {
         return { records, state: next };
       }
       if (prepared.spilled.length > 0) await this.deps.blobs.delete(prepared.spilled).catch(() => undefined);
-      // Lost the race to another receive or ack: back off a little (more each time) and re-read.
-      await this.deps.sleep(Math.random() * 20 * (attempt + 1));
+      // Lost the race to another receive or ack: back off (more each time) and re-read.
+      await this.deps.sleep(conflictBackoffMs(attempt));
     }
     return { records: [], state: undefined };
   }

@@ -14,7 +14,7 @@ import type { TopicService } from '../topics';
 import type { Topic } from '../types';
 import { prepareLetters, readOffsets } from './dead-lettering';
 import type { ShareKey, ShareStore } from './ports';
-import { ShareReceiver, WRITE_ATTEMPTS, type AcquiredRecord, type ReceiveRequest, type ShareDeps } from './receive';
+import { conflictBackoffMs, ShareReceiver, WRITE_ATTEMPTS, type AcquiredRecord, type ReceiveRequest, type ShareDeps } from './receive';
 import { describeCounts, initialState, type SharePartitionState } from './state';
 import { applyAcks, applyReset, DEAD_LETTERS_PER_WRITE, raiseStart, type Ack, type AckStatus } from './transitions';
 
@@ -130,7 +130,7 @@ export class ShareGroupService implements TopicReaderSource {
       }
       if (await store.write(key, state.version, outcome.state, letters.letters)) return [...outcome.results];
       if (letters.spilled.length > 0) await this.deps.blobs.delete(letters.spilled).catch(() => undefined);
-      await this.deps.sleep(Math.random() * 20 * (attempt + 1));
+      await this.deps.sleep(conflictBackoffMs(attempt));
     }
     throw new UnavailableError(`Share group '${key.group}' (partition ${partition} kept changing)`);
   }
@@ -177,7 +177,7 @@ export class ShareGroupService implements TopicReaderSource {
       const state = raiseStart(stored ?? initialState(partition, marks.startOffset), marks.startOffset);
       const target = await this.target(topic, partition, to, state, marks.startOffset, marks.archivedOffset, end);
       if (await this.deps.store.write(key, stored?.version ?? 0, applyReset(state, target), [])) return target;
-      await this.deps.sleep(Math.random() * 20 * (attempt + 1));
+      await this.deps.sleep(conflictBackoffMs(attempt));
     }
     throw new UnavailableError(`Share group '${key.group}' (partition ${partition} kept changing)`);
   }
