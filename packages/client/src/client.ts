@@ -3,17 +3,22 @@ import { Admin } from './admin';
 import { Consumer, type ConsumerOptions } from './consumer';
 import { HttpTransport, apiPath, type TransportOptions } from './http';
 import { Producer, type ProducerOptions } from './producer';
+import { ShareAdmin } from './share-admin';
+import { ShareConsumer, type ShareConsumerOptions } from './share-consumer';
 import type { FetchRequest, FetchResult } from './types';
 
 export type ClientOptions = TransportOptions;
 
 export class TributaryClient {
   readonly admin: Admin;
+  /** Share-group administration: describe, reset, delete. */
+  readonly shareGroups: ShareAdmin;
   private readonly transport: HttpTransport;
 
   constructor(options: ClientOptions) {
     this.transport = new HttpTransport(options);
     this.admin = new Admin(this.transport);
+    this.shareGroups = new ShareAdmin(this.transport);
   }
 
   /** The API's base URL. */
@@ -27,6 +32,11 @@ export class TributaryClient {
 
   consumer(options: ConsumerOptions): Consumer {
     return new Consumer(this.transport, options);
+  }
+
+  /** A share-group consumer: a work queue with per-record locks (`for await`, then accept/release/reject). */
+  shareConsumer(options: ShareConsumerOptions): ShareConsumer {
+    return new ShareConsumer(this.transport, options);
   }
 
   /** Reads a partition by offset (replay, tailing) without a group. */

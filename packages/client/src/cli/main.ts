@@ -10,6 +10,7 @@ import { registerDlq } from './commands/dlq';
 import { registerFetch } from './commands/fetch';
 import { registerGroups } from './commands/groups';
 import { registerProduce } from './commands/produce';
+import { registerShare } from './commands/share';
 import { registerTokens } from './commands/tokens';
 import { registerTopics } from './commands/topics';
 import { STACK_FILE, TOKEN_ENV, URL_ENV } from './connection';
@@ -35,6 +36,7 @@ export function buildProgram(context: CliContext): Command {
   registerConsume(program, context);
   registerFetch(program, context);
   registerGroups(program, context);
+  registerShare(program, context);
   registerDlq(program, context);
   registerTokens(program, context);
   return program;
