@@ -26,6 +26,7 @@ import { fetchScenario, groupScenarios, pollScenario } from './scenarios/consume
 import { endToEndScenarios } from './scenarios/end-to-end';
 import { idleScenario } from './scenarios/idle';
 import { produceScenarios } from './scenarios/produce';
+import { shareScenarios } from './scenarios/share';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
 
@@ -58,6 +59,7 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   const b100 = byName(results, 'produce-b100');
   const poll = byName(results, 'poll-m100');
   const e2e = byName(results, 'e2e-b500');
+  const shareE2e = byName(results, 'share-e2e-b500');
   const par = byName(results, 'produce-b100-par8');
   const naive = byName(results, 'naive-item-per-record');
   const raw = byName(results, 'raw-putitem-batch100');
@@ -68,6 +70,12 @@ function targets(results: readonly ScenarioResult[]): Target[] {
     { name: 'produce WRU per record, batch 100', goal: '≤ 0.15', measured: b100.wruPerRecord.toFixed(4), met: b100.wruPerRecord <= 0.15 },
     { name: 'group poll RRU per record, maxRecords 100', goal: '≤ 0.05', measured: poll.rruPerRecord.toFixed(4), met: poll.rruPerRecord <= 0.05 },
     { name: 'end to end $ per million, batch 500', goal: '≤ $0.05', measured: `$${e2e.usdPerMillion.toFixed(4)}`, met: e2e.usdPerMillion <= 0.05 },
+    {
+      name: 'share group end to end $ per million, batch 500 (produce, receive, accept)',
+      goal: '≤ $0.05',
+      measured: `$${shareE2e.usdPerMillion.toFixed(4)} (SQS: $${shareE2e.sqsUsdPerMillion?.toFixed(4) ?? '?'})`,
+      met: shareE2e.usdPerMillion <= 0.05,
+    },
     {
       name: 'uncontended produce (batch 100): DynamoDB requests and reads per produce call',
       goal: '1 request, 0 reads (warm)',
@@ -123,6 +131,7 @@ async function main(): Promise<void> {
     results.push(await pollScenario(ctx, 'bench-produce-b100', b100.records));
     results.push(...(await endToEndScenarios(ctx)));
     results.push(...(await groupScenarios(ctx)));
+    results.push(...(await shareScenarios(ctx)));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
     progress.stop();

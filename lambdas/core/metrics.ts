@@ -52,6 +52,8 @@ export interface MetricsSink {
   count(name: CounterName, value: number): void;
   /** The records of `topic` that `group` has yet to consume, sampled now (CloudWatch statistic Maximum). */
   consumerLag(group: string, topic: string, lag: number): void;
+  /** A share group's records locked now on `topic` (its lag, `available`, goes to consumerLag). */
+  shareAcquired?(group: string, topic: string, acquired: number): void;
 }
 
 export const NO_METRICS: MetricsSink = { enabled: false, count: () => undefined, consumerLag: () => undefined };

@@ -6,7 +6,9 @@
  * tokens, and the cost of a receive and an ack in conditional writes.
  */
 import type { AcquiredRecord, ReceiveRequest } from '../../lambdas/core/share/share-groups';
+import { NO_METRICS, setMetricsSink } from '../../lambdas/core/metrics';
 import { metered } from '../../lambdas/store/capacity-meter';
+import { RecordingMetrics } from '../support/metrics';
 import { createTestTables, type TestTables } from '../support/backends';
 import { shareContainer, type ShareContainer } from '../support/share';
 
@@ -270,5 +272,25 @@ describe('ShareGroupService', () => {
     expect(a.dynamodbByOperation.PutItem).toBe(1);
     expect(a.dynamodbRequests).toBe(2);
     expect(r.writeCapacityUnits + a.writeCapacityUnits).toBeLessThanOrEqual(2);
+  });
+
+  it('reports records received and dead-lettered, available records as the consumer lag, and acquired records per group', async () => {
+    await topicWith('metered', 2, 5);
+    const recorder = new RecordingMetrics();
+    setMetricsSink(recorder);
+    try {
+      const c = shareContainer(tables.config);
+      const records = await receive(c, 'm', 'metered', { maxRecords: 3 });
+      await c.share.ack('m', 'metered', [ackOf(records[0] as AcquiredRecord, 'reject')]);
+      expect(recorder.counts.get('RecordsPolled')).toBe(3);
+      expect(recorder.counts.get('RecordsDeadLettered')).toBe(1);
+      expect(recorder.lags).toEqual([['m', 'metered', 7]]);
+      expect(recorder.acquired).toEqual([['m', 'metered', 3]]);
+      // Sampled at most once a minute per group in a container.
+      await receive(c, 'm', 'metered', { maxRecords: 1 });
+      expect(recorder.acquired).toHaveLength(1);
+    } finally {
+      setMetricsSink(NO_METRICS);
+    }
   });
 });

@@ -114,10 +114,19 @@ export class ShareReceiver {
   private async stateOf(topic: Topic, key: ShareKey, partition: number, reset: 'earliest' | 'latest') {
     const marks = await this.deps.topics.partitionState(topic, partition);
     const stored = await this.deps.store.get(key, partition);
-    const state =
-      stored ??
-      initialState(partition, reset === 'latest' ? await this.deps.log.endOffset(topic, partition, { consistent: true }) : marks.startOffset);
-    return { marks, state: raiseStart(state, marks.startOffset) };
+    if (stored) return { marks, state: raiseStart(stored, marks.startOffset) };
+    // The group's first receive here: pin every partition's start now (`latest` means now, on all of
+    // them), so describe and the lag count from the same moment. Existing states are left alone.
+    const starts = await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.startFor(topic, p, reset)));
+    await Promise.all(
+      starts.map((start, p) => (p === partition ? undefined : this.deps.store.write(key, 0, { ...initialState(p, start), version: 1 }, []))),
+    );
+    return { marks, state: raiseStart(initialState(partition, starts[partition] as number), marks.startOffset) };
+  }
+
+  private async startFor(topic: Topic, partition: number, reset: 'earliest' | 'latest'): Promise<number> {
+    if (reset === 'latest') return this.deps.log.endOffset(topic, partition, { consistent: true });
+    return (await this.deps.topics.partitionState(topic, partition)).startOffset;
   }
 
   private async takeFromPartition(
@@ -129,13 +138,25 @@ export class ShareReceiver {
     budget: { bytes: number },
   ): Promise<PartitionTake> {
     const { log, store, now: clock } = this.deps;
+    // Log records never change at an offset: what one attempt read serves the next, so a retry after a
+    // lost race is a state read and a write, not another log read (a shorter window to lose again).
+    const cache = new Map<number, PositionedRecord>();
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const { marks, state } = await this.stateOf(topic, key, partition, request.autoOffsetReset);
       const now = clock();
       const plan = planReceive(state, now, max, topic.config.maxDeliveryAttempts);
-      const inWindow = await readOffsets(log, topic, partition, [...plan.redeliver, ...plan.deadLetter], marks.archivedOffset);
-      const fresh =
-        plan.newCount > 0 ? (await log.read(topic, partition, plan.newFrom, plan.newCount, budget.bytes, marks.archivedOffset)).records : [];
+      const wanted = [...plan.redeliver, ...plan.deadLetter];
+      const missing = wanted.filter((offset) => !cache.has(offset));
+      if (missing.length > 0) for (const [offset, record] of await readOffsets(log, topic, partition, missing, marks.archivedOffset)) cache.set(offset, record);
+      const inWindow = new Map(wanted.flatMap((offset) => (cache.has(offset) ? [[offset, cache.get(offset) as PositionedRecord] as const] : [])));
+      const fresh: PositionedRecord[] = [];
+      while (fresh.length < plan.newCount && cache.has(plan.newFrom + fresh.length)) fresh.push(cache.get(plan.newFrom + fresh.length) as PositionedRecord);
+      if (fresh.length < plan.newCount) {
+        const from = plan.newFrom + fresh.length;
+        const read = await log.read(topic, partition, from, plan.newCount - fresh.length, budget.bytes, marks.archivedOffset);
+        for (const record of read.records) cache.set(record.offset, record);
+        fresh.push(...read.records);
+      }
       let bytes = budget.bytes;
       const acquired: PositionedRecord[] = [];
       const done: number[] = [];

@@ -61,8 +61,12 @@ function chunks(acks: readonly Ack[]): Ack[][] {
   return out;
 }
 
+/** How often a container samples a share group's gauges (see `sampleGauges`). */
+const GAUGE_INTERVAL_MS = 60_000;
+
 export class ShareGroupService implements TopicReaderSource {
   private readonly receiver: ShareReceiver;
+  private readonly sampledAt = new Map<string, number>();
   private readonly deps: ShareDeps;
 
   constructor(
@@ -87,8 +91,27 @@ export class ShareGroupService implements TopicReaderSource {
   async receive(request: ReceiveRequest): Promise<AcquiredRecord[]> {
     const records = await this.receiver.receive(request);
     const sink = metrics();
-    if (sink.enabled && records.length > 0) sink.count('RecordsPolled', records.length);
+    if (sink.enabled) {
+      if (records.length > 0) sink.count('RecordsPolled', records.length);
+      await this.sampleGauges(request.group, request.topic).catch(() => undefined);
+    }
     return records;
+  }
+
+  /**
+   * Reports the group's `available` (as ConsumerLag) and `acquired` records,
+   * at most once a minute per group and topic in a container (a Query of the
+   * group's states and one end-offset read per partition), only when metrics
+   * are recorded: the metric's resolution, at a cost that does not grow with receives.
+   */
+  private async sampleGauges(group: string, topicName: string): Promise<void> {
+    const key = `${group}#${topicName}`;
+    const now = this.deps.now();
+    if (now - (this.sampledAt.get(key) ?? 0) < GAUGE_INTERVAL_MS) return;
+    if (this.sampledAt.size >= 10_000) this.sampledAt.clear();
+    this.sampledAt.set(key, now);
+    const { partitions } = await this.describe(group, topicName);
+    metrics().shareAcquired?.(group, topicName, partitions.reduce((n, p) => n + p.acquired, 0));
   }
 
   /** Applies acks; one result per ack, in request order. */
