@@ -17,7 +17,8 @@
  */
 import { DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { StoredDeadLetter } from '../core/ports';
-import type { ShareKey, ShareStore } from '../core/share/ports';
+import type { ShareKey, ShareStore, WriteResult } from '../core/share/ports';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SharePartitionState, WindowEntry } from '../core/share/state';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { deadLetterItem } from './dead-letter-store';
@@ -73,6 +74,18 @@ function fromItem(item: Item): SharePartitionState {
   };
 }
 
+/** A raw item (as a failed condition returns it) in plain values: numbers, strings, maps of them. */
+function plain(value: AttributeValue): unknown {
+  if (value.N !== undefined) return Number(value.N);
+  if (value.S !== undefined) return value.S;
+  if (value.M !== undefined) return Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, plain(v)]));
+  return undefined;
+}
+
+function fromRaw(item: Record<string, AttributeValue> | undefined): SharePartitionState | undefined {
+  return item ? fromItem(Object.fromEntries(Object.entries(item).map(([k, v]) => [k, plain(v)]))) : undefined;
+}
+
 export class DynamoShareStore implements ShareStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -105,12 +118,13 @@ export class DynamoShareStore implements ShareStore {
     return out;
   }
 
-  async write(key: ShareKey, expectedVersion: number, next: SharePartitionState, deadLetters: readonly StoredDeadLetter[]): Promise<boolean> {
+  async write(key: ShareKey, expectedVersion: number, next: SharePartitionState, deadLetters: readonly StoredDeadLetter[]): Promise<WriteResult> {
     const condition: Omit<PutCommandInput, 'TableName' | 'Item'> =
       expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(#sk)', ExpressionAttributeNames: { '#sk': 'sk' } }
         : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': expectedVersion } };
-    const put: PutCommandInput = { TableName: this.tableName, Item: toItem(key, next), ...condition };
+    // The state that won comes back with the failure: the loser tries again without a read.
+    const put: PutCommandInput = { TableName: this.tableName, Item: toItem(key, next), ReturnValuesOnConditionCheckFailure: 'ALL_OLD', ...condition };
     try {
       if (deadLetters.length === 0) {
         await this.documents.send(new PutCommand(put));
@@ -124,9 +138,12 @@ export class DynamoShareStore implements ShareStore {
           new TransactWriteCommand({ TransactItems: [{ Put: put }, ...deadLetters.map((letter) => ({ Put: { TableName: table, Item: deadLetterItem(letter) } }))] }),
         );
       }
-      return true;
+      return { written: true };
     } catch (error) {
-      if (isConditionFailure(error) || isTransactionConflict(error) || cancellationReasons(error)) return false;
+      if (isConditionFailure(error)) return { written: false, current: fromRaw(error.Item) };
+      const reasons = cancellationReasons(error);
+      if (reasons) return { written: false, current: fromRaw(reasons[0]?.Item) };
+      if (isTransactionConflict(error)) return { written: false, current: undefined };
       throw error;
     }
   }

@@ -2,6 +2,8 @@
 import type { StoredDeadLetter } from '../ports';
 import type { SharePartitionState } from './state';
 
+export type WriteResult = { readonly written: true } | { readonly written: false; readonly current: SharePartitionState | undefined };
+
 /** Identifies a share group on one topic incarnation. */
 export interface ShareKey {
   readonly group: string;
@@ -17,9 +19,11 @@ export interface ShareStore {
   /**
    * Writes `next` if the stored version is still `expectedVersion` (0: no
    * item yet), together with the dead letters, in one transaction when there
-   * are any. False when another writer got there first: nothing was written.
+   * are any. When another writer got there first nothing is written, and the
+   * answer carries the state that won (when the store could tell), so the
+   * caller can try again without reading it.
    */
-  write(key: ShareKey, expectedVersion: number, next: SharePartitionState, deadLetters: readonly StoredDeadLetter[]): Promise<boolean>;
+  write(key: ShareKey, expectedVersion: number, next: SharePartitionState, deadLetters: readonly StoredDeadLetter[]): Promise<WriteResult>;
   /** Deletes these partitions' states. */
   remove(key: ShareKey, partitions: readonly number[]): Promise<void>;
 }

@@ -111,9 +111,10 @@ export class ShareReceiver {
     return { records, states, lost };
   }
 
-  private async stateOf(topic: Topic, key: ShareKey, partition: number, reset: 'earliest' | 'latest') {
+  /** The partition's state: `known` (what a lost write returned) or a strongly consistent read. */
+  private async stateOf(topic: Topic, key: ShareKey, partition: number, reset: 'earliest' | 'latest', known?: SharePartitionState) {
     const marks = await this.deps.topics.partitionState(topic, partition);
-    const stored = await this.deps.store.get(key, partition);
+    const stored = known ?? (await this.deps.store.get(key, partition));
     if (stored) return { marks, state: raiseStart(stored, marks.startOffset) };
     // The group's first receive here: pin every partition's start now (`latest` means now, on all of
     // them), so describe and the lag count from the same moment. Existing states are left alone.
@@ -141,8 +142,9 @@ export class ShareReceiver {
     // Log records never change at an offset: what one attempt read serves the next, so a retry after a
     // lost race is a state read and a write, not another log read (a shorter window to lose again).
     const cache = new Map<number, PositionedRecord>();
+    let known: SharePartitionState | undefined;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const { marks, state } = await this.stateOf(topic, key, partition, request.autoOffsetReset);
+      const { marks, state } = await this.stateOf(topic, key, partition, request.autoOffsetReset, known);
       const now = clock();
       const plan = planReceive(state, now, max, topic.config.maxDeliveryAttempts);
       const wanted = [...plan.redeliver, ...plan.deadLetter];
@@ -199,7 +201,8 @@ export class ShareReceiver {
         secret,
         consumerId: request.consumerId,
       });
-      if (await store.write(key, state.version, next, prepared.letters)) {
+      const written = await store.write(key, state.version, next, prepared.letters);
+      if (written.written) {
         budget.bytes = bytes;
         const slots = explode(next);
         const lockExpiresAt = now + request.lockMs;
@@ -211,7 +214,8 @@ export class ShareReceiver {
         return { records, state: next };
       }
       if (prepared.spilled.length > 0) await this.deps.blobs.delete(prepared.spilled).catch(() => undefined);
-      // Lost the race to another receive or ack: back off (more each time) and re-read.
+      // Lost the race to another receive or ack: back off (more each time) and go again from the state that won.
+      known = written.current;
       await this.deps.sleep(conflictBackoffMs(attempt));
     }
     return { records: [], state: undefined };

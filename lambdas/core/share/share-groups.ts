@@ -139,8 +139,9 @@ export class ShareGroupService implements TopicReaderSource {
 
   private async ackPartition(topic: Topic, key: ShareKey, partition: number, acks: readonly Ack[]): Promise<AckStatus[]> {
     const { store, log, now: clock } = this.deps;
+    let known: SharePartitionState | undefined;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const state = await store.get(key, partition);
+      const state = known ?? (await store.get(key, partition));
       if (!state) return acks.map(() => 'lock-lost');
       const now = clock();
       const outcome = applyAcks(state, now, acks, topic.config.maxDeliveryAttempts);
@@ -151,7 +152,9 @@ export class ShareGroupService implements TopicReaderSource {
         const records = await readOffsets(log, topic, partition, outcome.deadLetters.map((d) => d.offset), marks.archivedOffset);
         letters = await prepareLetters(key, outcome.deadLetters, records, this.deps.blobs, this.deps.inlineMaxBytes, now);
       }
-      if (await store.write(key, state.version, outcome.state, letters.letters)) return [...outcome.results];
+      const written = await store.write(key, state.version, outcome.state, letters.letters);
+      if (written.written) return [...outcome.results];
+      known = written.current;
       if (letters.spilled.length > 0) await this.deps.blobs.delete(letters.spilled).catch(() => undefined);
       await this.deps.sleep(conflictBackoffMs(attempt));
     }
@@ -199,7 +202,7 @@ export class ShareGroupService implements TopicReaderSource {
       const stored = await this.deps.store.get(key, partition);
       const state = raiseStart(stored ?? initialState(partition, marks.startOffset), marks.startOffset);
       const target = await this.target(topic, partition, to, state, marks.startOffset, marks.archivedOffset, end);
-      if (await this.deps.store.write(key, stored?.version ?? 0, applyReset(state, target), [])) return target;
+      if ((await this.deps.store.write(key, stored?.version ?? 0, applyReset(state, target), [])).written) return target;
       await this.deps.sleep(conflictBackoffMs(attempt));
     }
     throw new UnavailableError(`Share group '${key.group}' (partition ${partition} kept changing)`);
