@@ -293,4 +293,16 @@ describe('ShareGroupService', () => {
       setMetricsSink(NO_METRICS);
     }
   });
+
+  it('answers a write that lost the race with the state that won, so the loser needs no read', async () => {
+    await topicWith('stale', 1, 3);
+    await receive(admin, 'g', 'stale', { maxRecords: 2, consumerId: 'who' });
+    const topic = await admin.runtime.topics.get('stale');
+    const key = { group: 'g', topic: 'stale', topicId: topic.topicId };
+    const stored = await admin.store.get(key, 0);
+    expect(stored).toMatchObject({ startOffset: 0, nextOffset: 2, version: 1 });
+    const lost = await admin.store.write(key, 0, { ...(stored as NonNullable<typeof stored>), version: 1 }, []);
+    expect(lost).toEqual({ written: false, current: stored });
+    expect(await admin.store.write(key, 1, { ...(stored as NonNullable<typeof stored>), version: 2 }, [])).toEqual({ written: true });
+  });
 });
