@@ -11,7 +11,7 @@
  *   at the same time, on a one-partition topic: the cost target's workload
  *   for the work-queue model (SQS standard, batched by 10, as the comparison).
  */
-import type { BenchClient, Delivered } from '../client';
+import { ApiError, type BenchClient, type Delivered } from '../client';
 import { chunk, pool, summarize, type BenchContext, type ScenarioResult } from '../scenario';
 import { DEFAULT_SEED, OrderEvents, recordBytes, type BenchRecord } from '../workload';
 
@@ -55,12 +55,23 @@ async function manyConsumers(ctx: BenchContext): Promise<ScenarioResult> {
   let bytes = 0;
   let lockLost = 0;
   let idleReceives = 0;
+  let unavailable = 0;
   ctx.progress.start(name, total);
   const started = performance.now();
   await Promise.all(
     clients.map(async (client, i) => {
       while (accepted < total) {
-        const { body, ms } = await receive(client, name, topic, 100, 0, `c${i}`);
+        let answer: Awaited<ReturnType<typeof receive>>;
+        try {
+          answer = await receive(client, name, topic, 100, 0, `c${i}`);
+        } catch (error) {
+          // 503: every write of the receive lost a race; safe to retry, as the client SDK does.
+          if (!(error instanceof ApiError) || error.status !== 503) throw error;
+          unavailable += 1;
+          await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+          continue;
+        }
+        const { body, ms } = answer;
         latencies.push(ms);
         if (body.records.length === 0) {
           idleReceives += 1;
@@ -83,6 +94,7 @@ async function manyConsumers(ctx: BenchContext): Promise<ScenarioResult> {
     maxRecords: 100,
     lockLost,
     emptyReceives: idleReceives,
+    unavailableReceives: unavailable,
   });
 }
 
