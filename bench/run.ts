@@ -4,7 +4,7 @@
  *   npm run bench                 full run (a few minutes), writes bench/results.json
  *   npm run bench -- --quick      fewer records (about a minute), prints only
  *   npm run bench -- --out=FILE   also write the results there
- *   npm run bench -- --only=NAME  one group of scenarios (NAME: linger, live, push); written only with --out
+ *   npm run bench -- --only=NAME  one group of scenarios (NAME: linger, live, push, share); written only with --out
  *
  * It starts its own local stack (DynamoDB Local in memory, s3rver in a temp
  * folder), runs the scenarios (the idle consumer beside the others), then
@@ -30,6 +30,7 @@ import { lingerScenarios } from './scenarios/linger';
 import { idleLiveScenario, liveLatencyScenario } from './scenarios/live';
 import { produceScenarios } from './scenarios/produce';
 import { pushScenario } from './scenarios/push';
+import { shareScenarios } from './scenarios/share';
 import { startBenchStack } from './stack';
 import { CATALOGUE, CUSTOMERS, DEFAULT_SEED } from './workload';
 
@@ -62,6 +63,7 @@ function targets(results: readonly ScenarioResult[]): Target[] {
   const b100 = byName(results, 'produce-b100');
   const poll = byName(results, 'poll-m100');
   const e2e = byName(results, 'e2e-b500');
+  const shareE2e = byName(results, 'share-e2e-b500');
   const par = byName(results, 'produce-b100-par8');
   const naive = byName(results, 'naive-item-per-record');
   const raw = byName(results, 'raw-putitem-batch100');
@@ -74,6 +76,12 @@ function targets(results: readonly ScenarioResult[]): Target[] {
     { name: 'produce WRU per record, batch 100', goal: '≤ 0.15', measured: b100.wruPerRecord.toFixed(4), met: b100.wruPerRecord <= 0.15 },
     { name: 'group poll RRU per record, maxRecords 100', goal: '≤ 0.05', measured: poll.rruPerRecord.toFixed(4), met: poll.rruPerRecord <= 0.05 },
     { name: 'end to end $ per million, batch 500', goal: '≤ $0.05', measured: `$${e2e.usdPerMillion.toFixed(4)}`, met: e2e.usdPerMillion <= 0.05 },
+    {
+      name: 'share group end to end $ per million, batch 500 (produce, receive, accept)',
+      goal: '≤ $0.05',
+      measured: `$${shareE2e.usdPerMillion.toFixed(4)} (SQS: $${shareE2e.sqsUsdPerMillion?.toFixed(4) ?? '?'})`,
+      met: shareE2e.usdPerMillion <= 0.05,
+    },
     {
       name: 'uncontended produce (batch 100): DynamoDB requests and reads per produce call',
       goal: '1 request, 0 reads (warm)',
@@ -119,6 +127,7 @@ const ONLY: Record<string, (ctx: BenchContext) => Promise<ScenarioResult[]>> = {
   linger: (ctx) => lingerScenarios(ctx),
   live: async (ctx) => [await idleLiveScenario(ctx), await liveLatencyScenario(ctx)],
   push: async (ctx) => [await pushScenario(ctx)],
+  share: (ctx) => shareScenarios(ctx),
 };
 
 async function main(): Promise<void> {
@@ -174,6 +183,7 @@ async function main(): Promise<void> {
     results.push(...(await endToEndScenarios(ctx)));
     results.push(...(await groupScenarios(ctx)));
     results.push(await pushScenario(ctx));
+    results.push(...(await shareScenarios(ctx)));
     progress.note('bench: waiting for the idle consumer to finish its polls…');
     results.push(await idle);
     results.push(await idleLiveScenario(ctx));

@@ -14,6 +14,7 @@ import { FetchService } from './core/log/fetch';
 import { GroupService } from './core/groups/groups';
 import { PartitionLog } from './core/log/log';
 import { ProduceService } from './core/log/produce';
+import { ShareGroupService } from './core/share/share-groups';
 import { TopicService } from './core/topics';
 import type { AppendListener } from './core/log/appends';
 import { DeliveryService } from './core/delivery/delivery';
@@ -34,6 +35,7 @@ import { DynamoIdempotencyStore } from './store/idempotency';
 import { DynamoLogStore } from './store/log-store';
 import { DynamoSegmentCatalog } from './store/segment-catalog';
 import { LambdaFunctionInvoker, type FunctionInvoker } from './store/function-invoker';
+import { DynamoShareStore } from './store/share-store';
 import { DynamoTokenStore } from './store/token-store';
 import { DynamoConnectionStore } from './store/connection-store';
 import { LiveSessions } from './core/live/session';
@@ -134,6 +136,19 @@ export class Runtime {
           this.log,
           this.groupStore,
           new DeadLetterWriter(this.groupStore, this.blobs, this.config.inlineBatchMaxBytes),
+        ),
+    );
+  }
+  get shareGroups(): ShareGroupService {
+    return this.once(
+      'shareGroups',
+      () =>
+        new ShareGroupService(
+          this.topics,
+          this.log,
+          new DynamoShareStore(this.clients.documents, requireTable(this.config, 'groups'), this.config.tables.deadLetters),
+          this.blobs,
+          this.config.inlineBatchMaxBytes,
         ),
     );
   }

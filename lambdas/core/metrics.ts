@@ -62,6 +62,8 @@ export interface MetricsSink {
   consumerLag(group: string, topic: string, lag: number): void;
   /** Push delivery latency: from the first record's timestamp (its append, by default) to the target's 2xx. */
   deliveryLatency?(subscription: string, topic: string, ms: number): void;
+  /** A share group's records locked now on `topic` (its lag, `available`, goes to consumerLag). */
+  shareAcquired?(group: string, topic: string, acquired: number): void;
 }
 
 export const NO_METRICS: MetricsSink = { enabled: false, count: () => undefined, consumerLag: () => undefined };

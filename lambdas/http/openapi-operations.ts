@@ -26,7 +26,7 @@ import {
 import { createTokenBody } from './token-schemas';
 import * as upstash from '../upstash/schemas';
 
-type Tag = 'Topics' | 'Records' | 'Consumer groups' | 'Dead letters' | 'Subscriptions' | 'Tokens' | 'Meta' | 'Upstash';
+type Tag = 'Topics' | 'Records' | 'Consumer groups' | 'Share groups' | 'Dead letters' | 'Subscriptions' | 'Tokens' | 'Meta' | 'Upstash';
 
 export interface OperationDoc {
   readonly summary: string;

@@ -21,6 +21,7 @@ import { UPSTASH_OPERATIONS, headerParameter } from './openapi-upstash-operation
 import * as subscriptions from './openapi-subscriptions';
 import { SUBSCRIPTION_OPERATIONS } from './openapi-subscriptions';
 import { createSubscriptionBody, updateSubscriptionBody } from './subscription-schemas';
+import { SHARE_OPERATIONS, SHARE_REQUEST_SCHEMAS, SHARE_RESPONSE_SCHEMAS, acquiredRecord } from './openapi-share';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
 import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
@@ -30,7 +31,7 @@ import * as upstash from '../upstash/schemas';
 type JsonObject = Record<string, unknown>;
 
 /** Every operation's description, /v1 and the Upstash facade, by operationId. */
-const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...SUBSCRIPTION_OPERATIONS, ...UPSTASH_OPERATIONS };
+const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...V1_OPERATIONS, ...SHARE_OPERATIONS, ...SUBSCRIPTION_OPERATIONS, ...UPSTASH_OPERATIONS };
 
 /** Where the Upstash Kafka REST API that the facade serves is specified. */
 export const UPSTASH_REST_DOCS = 'https://upstash.com/docs/kafka/rest/restintro';
@@ -50,6 +51,7 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreateTokenRequest: createTokenBody,
   CreateSubscriptionRequest: createSubscriptionBody,
   UpdateSubscriptionRequest: updateSubscriptionBody,
+  ...SHARE_REQUEST_SCHEMAS,
   UpstashProduceRequest: upstash.upstashProduceBody,
   UpstashProduceMessage: upstash.produceRequest,
   UpstashFetchRequest: upstash.fetchBody,
@@ -83,6 +85,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreatedToken: responses.createdToken,
   TokenList: responses.tokenList,
   OpenApiDocument: responses.openApiDocument,
+  ...SHARE_RESPONSE_SCHEMAS,
   UpstashProduceResponse: responses.upstashProduceResponse,
   UpstashProduceResult: responses.upstashProduceResult,
   UpstashMessageList: responses.upstashMessageList,
@@ -100,6 +103,7 @@ const ADDITIONS = new Map<z.ZodType, JsonObject>([
   [produceRecord, EXACTLY_ONE_VALUE],
   [responses.record, EXACTLY_ONE_VALUE],
   [responses.deliveredRecord, EXACTLY_ONE_VALUE],
+  [acquiredRecord, EXACTLY_ONE_VALUE],
   [responses.deadLetter, EXACTLY_ONE_VALUE],
   [updateTopicBody, { minProperties: 1 }],
   [upstash.produceRequest, { description: 'One message. Header keys must be distinct.' }],
@@ -293,7 +297,7 @@ const DESCRIPTION = [
 ].join('\n\n');
 
 const TAGS: ReadonlyArray<JsonObject> = [
-  ...['Topics', 'Records', 'Consumer groups', 'Dead letters', 'Subscriptions', 'Tokens', 'Meta'].map((name) => ({ name })),
+  ...['Topics', 'Records', 'Consumer groups', 'Share groups', 'Dead letters', 'Subscriptions', 'Tokens', 'Meta'].map((name) => ({ name })),
   {
     name: 'Upstash',
     description:

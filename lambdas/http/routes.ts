@@ -21,7 +21,8 @@ export type HandlerName =
   | 'tokens'
   | 'upstash'
   | 'meta'
-  | 'subscriptions';
+  | 'subscriptions'
+  | 'shareGroups';
 
 export interface Route {
   readonly method: HttpMethod;
@@ -71,6 +72,19 @@ export const ROUTES: readonly Route[] = [
     action: 'consume',
     topicIn: 'query',
   },
+  // Share groups (lambdas/handlers/share-groups.ts): a work queue with per-record locks and acks.
+  { method: 'POST', path: '/v1/share-groups/{group}/receive', handler: 'shareGroups', operation: 'receive', action: 'consume', topicIn: 'body' },
+  { method: 'POST', path: '/v1/share-groups/{group}/ack', handler: 'shareGroups', operation: 'ack', action: 'consume', topicIn: 'body' },
+  { method: 'GET', path: '/v1/share-groups/{group}', handler: 'shareGroups', operation: 'describeShareGroup', action: 'consume', topicIn: 'query' },
+  {
+    method: 'POST',
+    path: '/v1/share-groups/{group}/offsets/reset',
+    handler: 'shareGroups',
+    operation: 'resetShareGroup',
+    action: 'admin',
+    topicIn: 'body',
+  },
+  { method: 'DELETE', path: '/v1/share-groups/{group}', handler: 'shareGroups', operation: 'deleteShareGroup', action: 'admin', topicIn: 'query' },
   {
     method: 'GET',
     path: '/v1/topics/{topic}/dead-letters',
@@ -208,6 +222,14 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' 
   },
   groups: {
     entry: 'lambdas/handlers/groups.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
+    bucket: 'readwrite',
+  },
+  // Share-group state lives in the groups table; dead letters are written with it; large batches and dead letters in S3.
+  shareGroups: {
+    entry: 'lambdas/handlers/share-groups.ts',
     memoryMb: 512,
     timeoutSeconds: 29,
     tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },

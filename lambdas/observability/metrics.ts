@@ -11,7 +11,8 @@
  * (each pair is one custom metric). It is written twice: as its own EMF
  * line by (service, group, topic), and into the invocation's buffer by
  * service alone, the series the stack's lag alarm watches (the Maximum over
- * every group).
+ * every group). A share group reports its `available` records as its
+ * ConsumerLag, and its locked records as `ShareAcquired` by (service, group, topic).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
@@ -35,6 +36,11 @@ export const emfSink: MetricsSink = {
   },
   deliveryLatency(_subscription, _topic, ms) {
     emf.addMetric('DeliveryLatency', MetricUnit.Milliseconds, ms);
+  },
+  shareAcquired(group, topic, acquired) {
+    const single = emf.singleMetric();
+    single.addDimensions({ group, topic });
+    single.addMetric('ShareAcquired', MetricUnit.Count, acquired);
   },
 };
 

@@ -220,6 +220,8 @@ const ALLOWED_QUERY: Record<string, readonly string[]> = {
   listDeadLetters: ['group', 'limit', 'cursor'],
   deleteDeadLetter: ['group'],
   upstashWebhook: ['topic'],
+  describeShareGroup: ['topic'],
+  deleteShareGroup: ['topic'],
 };
 
 /**
@@ -249,6 +251,8 @@ function validRequest(route: Route): { params: Record<string, string>; query: st
       listDeadLetters: `group=${GROUP}`,
       deleteDeadLetter: `group=${GROUP}`,
       upstashWebhook: `topic=${FZ}`,
+      describeShareGroup: `topic=${FZ}`,
+      deleteShareGroup: `topic=${FZ}`,
     }[route.operation] ?? '';
   const spec = specOf(route);
   let body = spec ? templateText(spec) : undefined;

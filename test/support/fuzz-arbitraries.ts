@@ -460,6 +460,51 @@ export function bodySpecs(ctx: { topic: string; group: string }): Record<string,
         { name: 'targetTopic', required: false, valid: q(ctx.topic), wrong: badTopicName },
       ],
     },
+    // Share groups (POST /v1/share-groups/{group}/receive, ack, offsets/reset).
+    receive: {
+      fields: [
+        { name: 'topic', required: true, valid: q(ctx.topic), wrong: badTopicName },
+        { name: 'consumerId', required: false, valid: '"fz-consumer"', wrong: badConsumerId },
+        { name: 'maxRecords', required: false, valid: '1', inTemplate: true, wrong: badInt(1, 1000) },
+        { name: 'waitMs', required: false, valid: '0', inTemplate: true, wrong: badInt(0, 20000) },
+        { name: 'lockMs', required: false, valid: '1000', wrong: badInt(1000, 43200000) },
+        { name: 'autoOffsetReset', required: false, valid: '"latest"', wrong: fc.oneof(notJsonString, fc.constantFrom('"LATEST"', '"none"', '""')) },
+        { name: 'filter', required: false, valid: '{"keys":["a.*.#"]}', wrong: fc.constantFrom('1', '[]', '"a"', '{"keys":[]}', '{"keys":["ord*"]}', '{"keys":["a..b"]}', '{"keys":[1]}', '{"x":1}', '{"headers":{"values":{}}}', '{"headers":{"values":{"h":1}}}') },
+      ],
+    },
+    ack: {
+      fields: [
+        { name: 'topic', required: true, valid: q(ctx.topic), wrong: badTopicName },
+        {
+          name: 'acks',
+          required: true,
+          valid: '[{"partition":0,"offset":0,"lockToken":"fz","type":"accept"}]',
+          wrong: fc.oneof(
+            notArray,
+            fc.constantFrom('[]', '[null]', '[1]', arrayText(Array.from({ length: 1001 }, () => '{"partition":0,"offset":0,"lockToken":"t","type":"accept"}'))),
+          ),
+          element: {
+            fields: [
+              { name: 'partition', required: true, valid: '0', wrong: badInt(0, 999) },
+              { name: 'offset', required: true, valid: '0', wrong: badInt(0) },
+              { name: 'lockToken', required: true, valid: '"fz"', wrong: fc.oneof(notJsonString, fc.constantFrom('""', q('t'.repeat(201)))) },
+              { name: 'type', required: true, valid: '"accept"', wrong: fc.oneof(notJsonString, fc.constantFrom('"ACCEPT"', '"ok"', '""')) },
+              { name: 'error', required: false, valid: '"boom"', wrong: fc.oneof(notJsonString, fc.constant(q('e'.repeat(4097)))) },
+              { name: 'delayMs', required: false, valid: '0', wrong: badInt(0, 900000) },
+              { name: 'lockMs', required: false, valid: '1000', wrong: badInt(1000, 43200000) },
+            ],
+          },
+        },
+      ],
+    },
+    resetShareGroup: {
+      fields: [
+        { name: 'topic', required: true, valid: q(ctx.topic), wrong: badTopicName },
+        { name: 'to', required: true, valid: '"latest"', wrong: fc.constantFrom('1', 'null', '"first"', '{}', '{"offset":-1}', '{"offset":1,"shiftBy":1}', '{"timestamp":"x"}', '[]') },
+        { name: 'partitions', required: false, valid: '[0]', wrong: fc.oneof(notArray, fc.constantFrom('[]', '[-1]', '[1000]', '["0"]')) },
+        { name: 'force', required: false, valid: 'false', wrong: fc.constantFrom('1', '"true"', 'null') },
+      ],
+    },
     // POST /upstash/consume/{group}/{instance} (the Upstash facade); `topics` is the alternative to `topic`.
     upstashConsume: {
       fields: [

@@ -11,8 +11,13 @@ export class RecordingMetrics implements MetricsSink {
   consumerLag(group: string, topic: string, lag: number) {
     this.lags.push([group, topic, lag]);
   }
+  readonly acquired: Array<[string, string, number]> = [];
+  shareAcquired(group: string, topic: string, acquired: number) {
+    this.acquired.push([group, topic, acquired]);
+  }
   reset() {
     this.counts.clear();
     this.lags.length = 0;
+    this.acquired.length = 0;
   }
 }

@@ -5,6 +5,8 @@ import { HttpTransport, apiPath, type TransportOptions } from './http';
 import { followPartition, type FollowRequest } from './follow';
 import { LiveConnection, defaultLiveUrl, type LiveOptions } from './live';
 import { Producer, type ProducerOptions } from './producer';
+import { ShareAdmin } from './share-admin';
+import { ShareConsumer, type ShareConsumerOptions } from './share-consumer';
 import type { FetchRequest, FetchResult } from './types';
 
 export interface ClientOptions extends TransportOptions {
@@ -21,12 +23,15 @@ export interface ClientOptions extends TransportOptions {
 
 export class TributaryClient {
   readonly admin: Admin;
+  /** Share-group administration: describe, reset, delete. */
+  readonly shareGroups: ShareAdmin;
   private readonly transport: HttpTransport;
   private liveConnection: LiveConnection | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.transport = new HttpTransport(options);
     this.admin = new Admin(this.transport);
+    this.shareGroups = new ShareAdmin(this.transport);
   }
 
   /**
@@ -73,6 +78,11 @@ export class TributaryClient {
    */
   follow(request: FollowRequest): AsyncGenerator<FetchResult> {
     return followPartition((r) => this.fetch(r), this.live, request);
+  }
+
+  /** A share-group consumer: a work queue with per-record locks (`for await`, then accept/release/reject). */
+  shareConsumer(options: ShareConsumerOptions): ShareConsumer {
+    return new ShareConsumer(this.transport, options);
   }
 
   /** Reads a partition by offset (replay, tailing) without a group. */

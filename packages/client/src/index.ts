@@ -20,6 +20,9 @@ export {
   type ProducerOptions,
   type SendRequest,
 } from './producer';
+export { ShareConsumer, type ShareConsumerOptions, type ShareRecord } from './share-consumer';
+export { ShareAdmin } from './share-admin';
+export type * from './share-types';
 export { HttpTransport, type FetchLike, type RetryInfo, type RetryMode, type TransportOptions } from './http';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 export {

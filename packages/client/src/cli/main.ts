@@ -11,6 +11,7 @@ import { registerFetch } from './commands/fetch';
 import { registerGroups } from './commands/groups';
 import { registerProduce } from './commands/produce';
 import { registerSubscriptions } from './commands/subscriptions';
+import { registerShare } from './commands/share';
 import { registerTokens } from './commands/tokens';
 import { registerTopics } from './commands/topics';
 import { STACK_FILE, TOKEN_ENV, URL_ENV } from './connection';
@@ -36,6 +37,7 @@ export function buildProgram(context: CliContext): Command {
   registerConsume(program, context);
   registerFetch(program, context);
   registerGroups(program, context);
+  registerShare(program, context);
   registerDlq(program, context);
   registerSubscriptions(program, context);
   registerTokens(program, context);
