@@ -113,7 +113,8 @@ describe('the CDK app (bin/app.ts)', () => {
         cwd: REPO_ROOT,
         env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
         encoding: 'utf8',
-        timeout: 60_000,
+        // A synth takes ~5 s alone, but over a minute on 2 loaded cores; the child is killed (143) at this bound.
+        timeout: 170_000,
       });
       expect([run.status, run.stderr]).toEqual([0, expect.any(String)]);
       const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
@@ -127,5 +128,5 @@ describe('the CDK app (bin/app.ts)', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
