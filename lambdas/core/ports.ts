@@ -148,6 +148,12 @@ export interface GroupView {
   /** Bumped by every change of assignment; changes are conditional on it. */
   readonly version: number;
   readonly members: ReadonlyMap<string, import('./groups/assignment').MemberState>;
+  /**
+   * The heartbeating consumer's session expiry before this heartbeat
+   * (undefined when it was not a member): earlier than now means its lease
+   * lapsed and it came back before anyone took its partitions.
+   */
+  readonly previousExpiresAt?: number | undefined;
 }
 
 /** A partition's state within a group. */
@@ -162,6 +168,26 @@ export interface GroupPartition {
   readonly lastError: string | undefined;
   /** No redelivery before this time (epoch ms), after a nack. */
   readonly retryAt: number;
+  /**
+   * The "delivered up to" mark: a poll under lease epoch `deliveredEpoch`
+   * handed out the records before `delivered` (0 when none). When that lease
+   * expires with `delivered > committed`, the record at `committed` has
+   * failed a delivery (poison-record detection).
+   */
+  readonly delivered: number;
+  readonly deliveredEpoch: number;
+}
+
+/** A reset of some partitions' committed offsets, revoking their leases (one transaction). */
+export interface OffsetResetChange {
+  /** The member view's version read; the change applies only if it is still current. */
+  readonly version: number;
+  /** Members whose leases on reset partitions are revoked: their remaining holdings. */
+  readonly revoke: ReadonlyMap<string, readonly number[]>;
+  /** Revoked members seen expired: the change applies only if they still are (not forced). */
+  readonly expiredBefore: number | undefined;
+  readonly expired: readonly string[];
+  readonly offsets: ReadonlyArray<{ partition: number; committed: number }>;
 }
 
 export interface AssignmentChange {
@@ -231,8 +257,27 @@ export interface GroupStore {
     consumer: string,
     update: { offset: number; attempts: number; lastError: string | undefined; retryAt: number },
   ): Promise<boolean>;
-  /** Atomically writes the dead letter and moves the committed offset past it (conditional on the state read). */
-  deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean>;
+  /**
+   * Atomically writes the dead letter and moves the committed offset past it
+   * (conditional on the state read); `clearDelivered` also drops the
+   * delivered mark (a lease-expiry failure has been counted for it).
+   */
+  deadLetter(
+    key: GroupKey,
+    expected: GroupPartition,
+    consumer: string,
+    letter: StoredDeadLetter,
+    options?: { clearDelivered?: boolean },
+  ): Promise<boolean>;
+  /** Sets the delivered mark if `consumer` still holds the partition under `epoch`. */
+  markDelivered(key: GroupKey, partition: number, consumer: string, epoch: number, delivered: number): Promise<void>;
+  /**
+   * Counts a lease-expiry failure of the record at `expected.committed`
+   * (conditional on the state read) and drops the delivered mark.
+   */
+  recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean>;
+  /** Applies an offset reset if the member view is unchanged; false otherwise. */
+  resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean>;
 }
 
 /** A dead letter as the store keeps it: the record as a one-record batch blob, inline or in S3. */

@@ -6,7 +6,8 @@
  *       "m:{consumer}" (N) session expiry of each member (its heartbeat)
  *       "h:{consumer}" (L) partitions the member holds
  *   gt = "{group}#{topic}", sk = "p#{topicId}#{NNNNN}"
- *       committed, holder, epoch, attempts, lastError, retryAt
+ *       committed, holder, epoch, attempts, lastError, retryAt,
+ *       delivered, deliveredEpoch (what a poll under that epoch handed out)
  *
  * One heartbeat write returns the whole member view, so a poll learns who is
  * live and who holds what without reading every partition. Assignment
@@ -27,6 +28,7 @@ import type {
   GroupPartition,
   GroupStore,
   GroupView,
+  OffsetResetChange,
   StoredDeadLetter,
 } from '../core/ports';
 import { batchGetAll } from './batch-get';
@@ -39,6 +41,7 @@ import {
   pk,
   reassignItems,
   releaseItem,
+  resetItems,
   toPartition,
   toView,
   type TransactItem,
@@ -62,10 +65,57 @@ export class DynamoGroupStore implements GroupStore {
         UpdateExpression: 'SET #m = :expires, #v = if_not_exists(#v, :zero)',
         ExpressionAttributeNames: { '#m': `m:${consumer}`, '#v': 'version' },
         ExpressionAttributeValues: { ':expires': expiresAt, ':zero': 0 },
-        ReturnValues: 'ALL_NEW',
+        // The old image tells whether this member's session had lapsed; the new one differs only by its expiry.
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return toView(out.Attributes);
+    const old = toView(out.Attributes);
+    const members = new Map(old.members);
+    const previous = members.get(consumer);
+    members.set(consumer, { expiresAt, held: previous?.held ?? [] });
+    return { version: old.version, members, previousExpiresAt: previous && previous.expiresAt > 0 ? previous.expiresAt : undefined };
+  }
+
+  async markDelivered(key: GroupKey, partition: number, consumer: string, epoch: number, delivered: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, partition) },
+          ConditionExpression: '#holder = :me AND #epoch = :epoch',
+          UpdateExpression: 'SET #delivered = :delivered, #deliveredEpoch = :epoch',
+          ExpressionAttributeNames: { '#holder': 'holder', '#epoch': 'epoch', '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' },
+          ExpressionAttributeValues: { ':me': consumer, ':epoch': epoch, ':delivered': delivered },
+        }),
+      );
+    } catch (error) {
+      // The partition moved meanwhile: its new holder starts over from the committed offset.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean> {
+    const condition = this.failureCondition(expected);
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
+          ConditionExpression: condition.ConditionExpression,
+          UpdateExpression: 'SET #attempts = :newAttempts, #lastError = :error REMOVE #delivered, #deliveredEpoch',
+          ExpressionAttributeNames: { ...condition.names, '#lastError': 'lastError', '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' },
+          ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':newAttempts': attempts, ':error': lastError },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean> {
+    return this.transact(resetItems(this.tableName, key, change));
   }
 
   async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {
@@ -230,9 +280,17 @@ export class DynamoGroupStore implements GroupStore {
     }
   }
 
-  async deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean> {
+  async deadLetter(
+    key: GroupKey,
+    expected: GroupPartition,
+    consumer: string,
+    letter: StoredDeadLetter,
+    options: { clearDelivered?: boolean } = {},
+  ): Promise<boolean> {
     if (!this.deadLettersTable) throw new Error('This function has no dead-letter table configured');
     const condition = this.failureCondition(expected);
+    const clear = options.clearDelivered ? ', #delivered, #deliveredEpoch' : '';
+    const clearNames: Record<string, string> = options.clearDelivered ? { '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' } : {};
     return this.transact([
       {
         Put: {
@@ -247,8 +305,8 @@ export class DynamoGroupStore implements GroupStore {
           TableName: this.tableName,
           Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
           ConditionExpression: condition.ConditionExpression,
-          UpdateExpression: 'SET #committed = :next, #attempts = :zero, #retryAt = :zero REMOVE #lastError',
-          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError' },
+          UpdateExpression: `SET #committed = :next, #attempts = :zero, #retryAt = :zero REMOVE #lastError${clear}`,
+          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError', ...clearNames },
           ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':next': letter.offset + 1, ':zero': 0 },
         },
       },
