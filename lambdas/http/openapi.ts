@@ -20,7 +20,7 @@ import { V1_OPERATIONS, queryParameter, pathParameter, type OperationDoc } from 
 import { UPSTASH_OPERATIONS, headerParameter } from './openapi-upstash-operations';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
-import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
+import { commitBody, nackBody, pollBody, redriveBody, resetBody } from './group-schemas';
 import { createTokenBody } from './token-schemas';
 import * as upstash from '../upstash/schemas';
 
@@ -43,6 +43,7 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   PollRequest: pollBody,
   CommitRequest: commitBody,
   NackRequest: nackBody,
+  OffsetResetRequest: resetBody,
   RedriveRequest: redriveBody,
   CreateTokenRequest: createTokenBody,
   UpstashProduceRequest: upstash.upstashProduceBody,
@@ -66,6 +67,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   PollResponse: responses.pollResponse,
   CommitResponse: responses.commitResponse,
   NackResponse: responses.nackResponse,
+  OffsetResetResponse: responses.resetResponse,
   GroupDescription: responses.groupDescription,
   DeadLetter: responses.deadLetter,
   DeadLetterList: responses.deadLetterList,

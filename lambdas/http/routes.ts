@@ -54,6 +54,14 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/groups/{group}/nack', handler: 'groups', operation: 'nack', action: 'consume', topicIn: 'body' },
   { method: 'GET', path: '/v1/groups/{group}', handler: 'groups', operation: 'describeGroup', action: 'consume', topicIn: 'query' },
   {
+    method: 'POST',
+    path: '/v1/groups/{group}/offsets/reset',
+    handler: 'groups',
+    operation: 'resetOffsets',
+    action: 'admin',
+    topicIn: 'body',
+  },
+  {
     method: 'DELETE',
     path: '/v1/groups/{group}/consumers/{consumerId}',
     handler: 'groups',
