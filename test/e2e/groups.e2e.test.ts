@@ -1,5 +1,5 @@
 /** The Consumer groups section of API.md, driven over HTTP as a client would. */
-import { expectError, uniqueName } from '../support/http';
+import { ApiClient, expectError, uniqueName } from '../support/http';
 import { useTarget } from '../support/target';
 
 type Delivered = { partition: number; offset: number; key: string | null; value: unknown; headers: Record<string, string>; deliveryAttempt: number };
@@ -405,6 +405,19 @@ describe('Range checks and offset reset', () => {
   ])('answers 400 naming the field to the reset body %j', async (body, field) => {
     const response = expectError(await reset(uniqueName('bad'), body), 400, 'INVALID_REQUEST');
     expect(response.body.error.message).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `));
+  });
+
+  it('needs the admin permission on the topic: a consume-only token gets 403', async () => {
+    const topic = await createTopic(1);
+    const minted = await session.target.client.post('/v1/tokens', { name: uniqueName('consumer'), permissions: [{ topics: topic, actions: ['consume'] }] });
+    expect(minted.status).toBe(201);
+    try {
+      const consumerOnly = new ApiClient(session.target.client.baseUrl, minted.body.token);
+      expect((await consumerOnly.post(`/v1/groups/g/poll`, { topic, consumerId: 'c' })).status).toBe(200);
+      expectError(await consumerOnly.post(`/v1/groups/g/offsets/reset`, { topic, to: 'earliest' }), 403, 'FORBIDDEN');
+    } finally {
+      await session.target.client.delete(`/v1/tokens/${minted.body.id}`);
+    }
   });
 
   it('answers 404 PARTITION_NOT_FOUND to a reset of a partition the topic does not have', async () => {
