@@ -48,8 +48,6 @@ export class DeadLetterWriter {
     record: PositionedRecord,
     attempts: number,
     lastError: string | undefined,
-    /** A lease-expiry failure: the delivered mark goes too. */
-    options: { clearDelivered?: boolean } = {},
   ): Promise<boolean> {
     const blob = encodeBatch([record]);
     let blobKey: string | undefined;
@@ -68,7 +66,7 @@ export class DeadLetterWriter {
       lastError,
       deadLetteredAt: this.now(),
       ...(blobKey ? { blobKey } : { blob }),
-    }, options);
+    });
     if (!done && blobKey) await this.blobs.delete([blobKey]).catch(() => undefined);
     return done;
   }

@@ -168,14 +168,18 @@ export interface GroupPartition {
   readonly lastError: string | undefined;
   /** No redelivery before this time (epoch ms), after a nack. */
   readonly retryAt: number;
-  /**
-   * The "delivered up to" mark: a poll under lease epoch `deliveredEpoch`
-   * handed out the records before `delivered` (0 when none). When that lease
-   * expires with `delivered > committed`, the record at `committed` has
-   * failed a delivery (poison-record detection).
-   */
+}
+
+/**
+ * A consumer's "delivered up to" mark on a partition: a poll under lease
+ * epoch `epoch` handed out the records before `delivered`. When that lease
+ * lapses with `delivered` above the committed offset, the record at the
+ * committed offset has failed a delivery (poison-record detection).
+ */
+export interface DeliveryMark {
+  readonly partition: number;
+  readonly epoch: number;
   readonly delivered: number;
-  readonly deliveredEpoch: number;
 }
 
 /** A reset of some partitions' committed offsets, revoking their leases (one transaction). */
@@ -259,22 +263,17 @@ export interface GroupStore {
   ): Promise<boolean>;
   /**
    * Atomically writes the dead letter and moves the committed offset past it
-   * (conditional on the state read); `clearDelivered` also drops the
-   * delivered mark (a lease-expiry failure has been counted for it).
+   * (conditional on the state read).
    */
-  deadLetter(
-    key: GroupKey,
-    expected: GroupPartition,
-    consumer: string,
-    letter: StoredDeadLetter,
-    options?: { clearDelivered?: boolean },
-  ): Promise<boolean>;
-  /** Sets the delivered mark if `consumer` still holds the partition under `epoch`. */
-  markDelivered(key: GroupKey, partition: number, consumer: string, epoch: number, delivered: number): Promise<void>;
+  deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean>;
   /**
-   * Counts a lease-expiry failure of the record at `expected.committed`
-   * (conditional on the state read) and drops the delivered mark.
+   * Sets the consumer's delivered marks of these partitions (one write for
+   * all: the marks live in one small item per consumer, not in the partition items).
    */
+  markDelivered(key: GroupKey, consumer: string, marks: readonly DeliveryMark[]): Promise<void>;
+  /** The consumer's delivered marks (strongly consistent). */
+  deliveryMarks(key: GroupKey, consumer: string): Promise<Map<number, DeliveryMark>>;
+  /** Counts a lease-expiry failure of the record at `expected.committed` (conditional on the state read). */
   recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean>;
   /** Applies an offset reset if the member view is unchanged; false otherwise. */
   resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean>;

@@ -13,6 +13,8 @@ export const pk = (key: GroupKey) => `${key.group}#${key.topic}`;
 export const membersSk = (key: GroupKey) => `members#${key.topicId}`;
 export const partitionPrefix = (key: GroupKey) => `p#${key.topicId}#`;
 export const partitionSk = (key: GroupKey, partition: number) => `${partitionPrefix(key)}${String(partition).padStart(5, '0')}`;
+/** A consumer's delivered marks: attribute `d:{partition}` = [epoch, delivered]. */
+export const marksSk = (key: GroupKey, consumer: string) => `d#${key.topicId}#${consumer}`;
 
 export function toView(item: Item | undefined): GroupView {
   const members = new Map<string, { expiresAt: number; held: number[] }>();
@@ -37,8 +39,6 @@ export function toPartition(partition: number, item: Item | undefined): GroupPar
     attempts: Number(item?.attempts ?? 0),
     lastError: typeof item?.lastError === 'string' ? item.lastError : undefined,
     retryAt: Number(item?.retryAt ?? 0),
-    delivered: Number(item?.delivered ?? 0),
-    deliveredEpoch: Number(item?.deliveredEpoch ?? 0),
   };
 }
 
@@ -122,7 +122,7 @@ export function reassignItems(tableName: string, key: GroupKey, change: Assignme
  * The items of an offset reset: the member item (conditional on its version,
  * and on the members seen expired still being so) without the revoked
  * holdings, and each partition with its new committed offset, no holder, a
- * new epoch (stale read positions) and no failure count or delivered mark.
+ * new epoch (stale read positions and delivered marks) and no failure count.
  */
 export function resetItems(tableName: string, key: GroupKey, change: OffsetResetChange): TransactItem[] {
   const names: Record<string, string> = { '#v': 'version' };
@@ -159,7 +159,7 @@ export function resetItems(tableName: string, key: GroupKey, change: OffsetReset
         TableName: tableName,
         Key: { gt: pk(key), sk: partitionSk(key, partition) },
         UpdateExpression:
-          'SET #committed = :committed, #epoch = if_not_exists(#epoch, :zero) + :one, #attempts = :zero, #retryAt = :zero REMOVE #holder, #lastError, #delivered, #deliveredEpoch',
+          'SET #committed = :committed, #epoch = if_not_exists(#epoch, :zero) + :one, #attempts = :zero, #retryAt = :zero REMOVE #holder, #lastError',
         ExpressionAttributeNames: {
           '#committed': 'committed',
           '#epoch': 'epoch',
@@ -167,8 +167,6 @@ export function resetItems(tableName: string, key: GroupKey, change: OffsetReset
           '#retryAt': 'retryAt',
           '#holder': 'holder',
           '#lastError': 'lastError',
-          '#delivered': 'delivered',
-          '#deliveredEpoch': 'deliveredEpoch',
         },
         ExpressionAttributeValues: { ':committed': committed, ':zero': 0, ':one': 1 },
       },

@@ -6,8 +6,10 @@
  *       "m:{consumer}" (N) session expiry of each member (its heartbeat)
  *       "h:{consumer}" (L) partitions the member holds
  *   gt = "{group}#{topic}", sk = "p#{topicId}#{NNNNN}"
- *       committed, holder, epoch, attempts, lastError, retryAt,
- *       delivered, deliveredEpoch (what a poll under that epoch handed out)
+ *       committed, holder, epoch, attempts, lastError, retryAt
+ *   gt = "{group}#{topic}", sk = "d#{topicId}#{consumer}"
+ *       "d:{partition}" (L) [epoch, delivered]: what the consumer's polls handed
+ *       out (poison-record detection); one write per poll that delivers records
  *
  * One heartbeat write returns the whole member view, so a poll learns who is
  * live and who holds what without reading every partition. Assignment
@@ -15,6 +17,7 @@
  * carry the holder for fencing commits.
  */
 import {
+  BatchWriteCommand,
   GetCommand,
   paginateQuery,
   TransactWriteCommand,
@@ -24,6 +27,7 @@ import {
 import type {
   AssignmentChange,
   CommitOutcome,
+  DeliveryMark,
   GroupKey,
   GroupPartition,
   GroupStore,
@@ -35,6 +39,7 @@ import { batchGetAll } from './batch-get';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { deadLetterItem } from './dead-letter-store';
 import {
+  marksSk,
   membersSk,
   partitionPrefix,
   partitionSk,
@@ -76,22 +81,36 @@ export class DynamoGroupStore implements GroupStore {
     return { version: old.version, members, previousExpiresAt: previous && previous.expiresAt > 0 ? previous.expiresAt : undefined };
   }
 
-  async markDelivered(key: GroupKey, partition: number, consumer: string, epoch: number, delivered: number): Promise<void> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { gt: pk(key), sk: partitionSk(key, partition) },
-          ConditionExpression: '#holder = :me AND #epoch = :epoch',
-          UpdateExpression: 'SET #delivered = :delivered, #deliveredEpoch = :epoch',
-          ExpressionAttributeNames: { '#holder': 'holder', '#epoch': 'epoch', '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' },
-          ExpressionAttributeValues: { ':me': consumer, ':epoch': epoch, ':delivered': delivered },
-        }),
-      );
-    } catch (error) {
-      // The partition moved meanwhile: its new holder starts over from the committed offset.
-      if (!isConditionFailure(error)) throw error;
+  async markDelivered(key: GroupKey, consumer: string, marks: readonly DeliveryMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    marks.forEach((mark, i) => {
+      names[`#d${i}`] = `d:${mark.partition}`;
+      values[`:d${i}`] = [mark.epoch, mark.delivered];
+    });
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: marksSk(key, consumer) },
+        UpdateExpression: `SET ${marks.map((_, i) => `#d${i} = :d${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async deliveryMarks(key: GroupKey, consumer: string): Promise<Map<number, DeliveryMark>> {
+    const out = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { gt: pk(key), sk: marksSk(key, consumer) }, ConsistentRead: true }),
+    );
+    const marks = new Map<number, DeliveryMark>();
+    for (const [name, value] of Object.entries(out.Item ?? {})) {
+      if (!name.startsWith('d:') || !Array.isArray(value)) continue;
+      const partition = Number(name.slice(2));
+      marks.set(partition, { partition, epoch: Number(value[0]), delivered: Number(value[1]) });
     }
+    return marks;
   }
 
   async recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean> {
@@ -102,8 +121,8 @@ export class DynamoGroupStore implements GroupStore {
           TableName: this.tableName,
           Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
           ConditionExpression: condition.ConditionExpression,
-          UpdateExpression: 'SET #attempts = :newAttempts, #lastError = :error REMOVE #delivered, #deliveredEpoch',
-          ExpressionAttributeNames: { ...condition.names, '#lastError': 'lastError', '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' },
+          UpdateExpression: 'SET #attempts = :newAttempts, #lastError = :error',
+          ExpressionAttributeNames: { ...condition.names, '#lastError': 'lastError' },
           ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':newAttempts': attempts, ':error': lastError },
         }),
       );
@@ -148,7 +167,16 @@ export class DynamoGroupStore implements GroupStore {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return;
     }
+    // Their delivered marks go too (at most 20 members per call, under BatchWrite's 25).
+    await this.documents.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [this.tableName]: [...members.keys()].map((member) => ({ DeleteRequest: { Key: { gt: pk(key), sk: marksSk(key, member) } } })),
+        },
+      }),
+    );
   }
 
   async leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean> {
@@ -165,6 +193,8 @@ export class DynamoGroupStore implements GroupStore {
         },
       },
       ...held.map((partition) => releaseItem(this.tableName, key, partition, consumer)),
+      // A consumer that leaves has failed nothing: its delivered marks go with it.
+      { Delete: { TableName: this.tableName, Key: { gt: pk(key), sk: marksSk(key, consumer) } } },
     ];
     return this.transact(items);
   }
@@ -280,17 +310,9 @@ export class DynamoGroupStore implements GroupStore {
     }
   }
 
-  async deadLetter(
-    key: GroupKey,
-    expected: GroupPartition,
-    consumer: string,
-    letter: StoredDeadLetter,
-    options: { clearDelivered?: boolean } = {},
-  ): Promise<boolean> {
+  async deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean> {
     if (!this.deadLettersTable) throw new Error('This function has no dead-letter table configured');
     const condition = this.failureCondition(expected);
-    const clear = options.clearDelivered ? ', #delivered, #deliveredEpoch' : '';
-    const clearNames: Record<string, string> = options.clearDelivered ? { '#delivered': 'delivered', '#deliveredEpoch': 'deliveredEpoch' } : {};
     return this.transact([
       {
         Put: {
@@ -305,8 +327,8 @@ export class DynamoGroupStore implements GroupStore {
           TableName: this.tableName,
           Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
           ConditionExpression: condition.ConditionExpression,
-          UpdateExpression: `SET #committed = :next, #attempts = :zero, #retryAt = :zero REMOVE #lastError${clear}`,
-          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError', ...clearNames },
+          UpdateExpression: 'SET #committed = :next, #attempts = :zero, #retryAt = :zero REMOVE #lastError',
+          ExpressionAttributeNames: { ...condition.names, '#retryAt': 'retryAt', '#lastError': 'lastError' },
           ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':next': letter.offset + 1, ':zero': 0 },
         },
       },

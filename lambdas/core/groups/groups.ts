@@ -166,14 +166,14 @@ export class GroupService {
       const before = this.now();
       view = await this.groups.heartbeat(key, consumer, expiresAt);
       if (attempt === 0 && view.previousExpiresAt !== undefined && view.previousExpiresAt < before) {
-        for (const p of view.members.get(consumer)?.held ?? []) lapsed.set(p, 'lapsed');
+        for (const p of view.members.get(consumer)?.held ?? []) lapsed.set(p, { from: consumer, taken: false });
       }
       const now = this.now();
       await this.forgetLongGone(key, view, now);
       const plan = planAssignment(view.members, consumer, topic.partitions, now);
       const result = () => {
         for (const p of lapsed.keys()) if (!plan.held.includes(p)) lapsed.delete(p);
-        for (const { partition, from } of plan.acquire) if (from) lapsed.set(partition, 'taken');
+        for (const { partition, from } of plan.acquire) if (from) lapsed.set(partition, { from, taken: true });
         return { held: plan.held, lapsed };
       };
       if (plan.acquire.length === 0 && plan.release.length === 0) return result();
