@@ -271,8 +271,8 @@ export interface GroupStore {
    * all: the marks live in one small item per consumer, not in the partition items).
    */
   markDelivered(key: GroupKey, consumer: string, marks: readonly DeliveryMark[]): Promise<void>;
-  /** The consumer's delivered marks (strongly consistent). */
-  deliveryMarks(key: GroupKey, consumer: string): Promise<Map<number, DeliveryMark>>;
+  /** The consumer's delivered marks (strongly consistent unless `consistent` is false). */
+  deliveryMarks(key: GroupKey, consumer: string, options?: ReadOptions): Promise<Map<number, DeliveryMark>>;
   /** Counts a lease-expiry failure of the record at `expected.committed` (conditional on the state read). */
   recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean>;
   /** Applies an offset reset if the member view is unchanged; false otherwise. */

@@ -33,6 +33,7 @@ import type {
   GroupStore,
   GroupView,
   OffsetResetChange,
+  ReadOptions,
   StoredDeadLetter,
 } from '../core/ports';
 import { batchGetAll } from './batch-get';
@@ -100,9 +101,13 @@ export class DynamoGroupStore implements GroupStore {
     );
   }
 
-  async deliveryMarks(key: GroupKey, consumer: string): Promise<Map<number, DeliveryMark>> {
+  async deliveryMarks(key: GroupKey, consumer: string, options: ReadOptions = {}): Promise<Map<number, DeliveryMark>> {
     const out = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { gt: pk(key), sk: marksSk(key, consumer) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: marksSk(key, consumer) },
+        ConsistentRead: options.consistent ?? true,
+      }),
     );
     const marks = new Map<number, DeliveryMark>();
     for (const [name, value] of Object.entries(out.Item ?? {})) {

@@ -7,6 +7,7 @@
 import { InvalidRequestError, NotLeaseHolderError, OffsetOutOfRangeError, PartitionNotFoundError } from '../errors';
 import { MAX_FETCH_RESPONSE_BYTES } from '../limits';
 import { metrics } from '../metrics';
+import type { GroupKey } from '../ports';
 import type { Topic } from '../types';
 import { groupKey, RETRY_ATTEMPTS, type GroupContext } from './context';
 
@@ -26,16 +27,21 @@ export function retryBackoffMs(attempts: number): number {
 
 /**
  * Throws OffsetOutOfRangeError when any offset is above its partition's end
- * offset. A strongly consistent read of the end is made only for offsets
- * above the (cheaper, possibly stale) cached one, since the end only grows.
+ * offset. An offset up to what the consumer's polls delivered (its delivered
+ * marks, one small read for every partition) is in range, since records up to
+ * there exist and the end only grows; only an offset above that reads the end.
  */
 export async function checkNotPastEnd(
   context: GroupContext,
   topic: Topic,
+  key: GroupKey,
+  consumer: string,
   offsets: ReadonlyArray<{ partition: number; offset: number }>,
 ): Promise<void> {
+  const marks = await context.groups.deliveryMarks(key, consumer, { consistent: false });
   await Promise.all(
     offsets.map(async ({ partition, offset }) => {
+      if (offset <= (marks.get(partition)?.delivered ?? 0)) return;
       if (offset <= (await context.log.endOffset(topic, partition))) return;
       const end = await context.log.endOffset(topic, partition, { consistent: true });
       if (offset <= end) return;
@@ -61,7 +67,7 @@ export async function commitOffsets(
   for (const { partition } of offsets) {
     if (partition >= topic.partitions) throw new PartitionNotFoundError(topic.name, partition, topic.partitions);
   }
-  await checkNotPastEnd(context, topic, offsets);
+  await checkNotPastEnd(context, topic, key, consumer, offsets);
   const outcomes = await Promise.all(offsets.map((o) => context.groups.commit(key, o.partition, consumer, o.offset)));
   const fenced = offsets.filter((_, i) => outcomes[i]?.outcome === 'not-holder').map((o) => o.partition);
   if (fenced.length > 0) throw new NotLeaseHolderError(group, consumer, fenced);
