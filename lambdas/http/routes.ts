@@ -216,8 +216,8 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
     memoryMb: 1024,
     timeoutSeconds: 29,
     // Produce appends (log), consume polls and commits (groups; facade state lives there too).
-    // No dead-letters table: the facade never nacks.
-    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite' },
+    // Dead letters: the facade never nacks, but a poll dead-letters a record whose leases kept lapsing.
+    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite', deadLetters: 'readwrite' },
     bucket: 'readwrite',
   },
 };

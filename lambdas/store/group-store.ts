@@ -59,7 +59,7 @@ export class DynamoGroupStore implements GroupStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Needed only to dead-letter (nack); a function that never nacks is not granted the table. */
+    /** Needed to dead-letter (a nack, or a poll that finds a record's leases lapsed maxDeliveryAttempts times). */
     private readonly deadLettersTable: string | undefined,
   ) {}
 
