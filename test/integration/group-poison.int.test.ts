@@ -113,6 +113,19 @@ describe('poison records by lease expiry', () => {
     expect((await admin.deadLetters.list('polite', 'leavers', 10, undefined)).deadLetters).toEqual([]);
   });
 
+  it('counts no failure when a rebalance moves a partition with records uncommitted', async () => {
+    await admin.topics.create({ name: 'shared', partitions: 2, maxDeliveryAttempts: 2 });
+    await admin.producer.produce('shared', [0, 1].map((partition) => ({ partition, value: json(partition) })));
+    const first = await poll(admin, 'rb', 'shared', 'a', { sessionTimeoutMs: 30_000 });
+    expect(first.records).toHaveLength(2);
+    // b joins (holds nothing yet: a is live); a's next poll gives back its surplus; b takes it.
+    expect((await poll(admin, 'rb', 'shared', 'b', { sessionTimeoutMs: 30_000 })).records).toEqual([]);
+    expect((await poll(admin, 'rb', 'shared', 'a', { sessionTimeoutMs: 30_000 })).assignment).toHaveLength(1);
+    const taken = await poll(admin, 'rb', 'shared', 'b', { sessionTimeoutMs: 30_000 });
+    expect(taken.records).toHaveLength(1);
+    expect(taken.records[0]!.deliveryAttempt).toBe(1);
+  });
+
   it('counts no failure when a forced reset revoked the lease, nor when the consumer committed what it got', async () => {
     await makeTopic('fenced', 2);
     for (let round = 0; round < 3; round++) {
