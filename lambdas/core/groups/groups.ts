@@ -4,7 +4,9 @@
  * returns the member view), rebalances only when the fair share changed (a
  * transaction conditional on the view's version), then reads the records of
  * the consumer's partitions from their committed offsets. Commits and nacks
- * are conditional on the consumer still holding the partition (fencing).
+ * are conditional on the consumer still holding the partition (fencing);
+ * see commits.ts. A lapsed lease counts a failed delivery (expiry.ts); an
+ * offset reset moves committed offsets and revokes leases (reset.ts).
  */
 import { planAssignment } from './assignment';
 import { GroupNotFoundError, UnavailableError } from '../errors';
