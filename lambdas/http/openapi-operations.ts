@@ -127,9 +127,10 @@ export const V1_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   commit: {
     summary: 'Commit offsets (each the next offset to read)',
     tag: 'Consumer groups',
+    description: 'An offset above its partition\'s end offset refuses the whole commit (416, nothing committed).',
     request: commitBody,
     success: { status: 200, description: 'The offsets now committed.', body: responses.commitResponse },
-    errors: [...REQUEST_ERRORS, 409],
+    errors: [...REQUEST_ERRORS, 409, 416],
   },
   nack: {
     summary: 'Report a record as failed: redelivered, or dead-lettered after maxDeliveryAttempts',
