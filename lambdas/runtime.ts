@@ -122,7 +122,7 @@ export class Runtime {
         new DynamoGroupStore(
           this.clients.documents,
           requireTable(this.config, 'groups'),
-          // Optional: only nacks write dead letters (the Upstash facade never nacks).
+          // Nacks and polls (a record whose leases kept lapsing) write dead letters; optional for tools that do neither.
           this.config.tables.deadLetters,
         ),
     );

@@ -99,6 +99,17 @@ export class NotLeaseHolderError extends TributaryError {
   }
 }
 
+/** An offset reset of partitions that live consumers hold, without `force`. */
+export class GroupActiveError extends TributaryError {
+  constructor(group: string, topic: string, consumers: readonly string[]) {
+    super(
+      'GROUP_ACTIVE',
+      `Group '${group}' has live consumers (${consumers.join(', ')}) on the partitions of topic '${topic}' to reset; stop them or pass force to revoke their leases.`,
+      { details: { consumers: [...consumers] } },
+    );
+  }
+}
+
 export class NotFoundError extends TributaryError {
   constructor(what: string) {
     super('NOT_FOUND', `${what} does not exist.`);

@@ -199,6 +199,12 @@ export interface GroupView {
   /** Bumped by every change of assignment; changes are conditional on it. */
   readonly version: number;
   readonly members: ReadonlyMap<string, import('./groups/assignment').MemberState>;
+  /**
+   * The heartbeating consumer's session expiry before this heartbeat
+   * (undefined when it was not a member): earlier than now means its lease
+   * lapsed and it came back before anyone took its partitions.
+   */
+  readonly previousExpiresAt?: number | undefined;
 }
 
 /** A partition's state within a group. */
@@ -213,6 +219,30 @@ export interface GroupPartition {
   readonly lastError: string | undefined;
   /** No redelivery before this time (epoch ms), after a nack. */
   readonly retryAt: number;
+}
+
+/**
+ * A consumer's "delivered up to" mark on a partition: a poll under lease
+ * epoch `epoch` handed out the records before `delivered`. When that lease
+ * lapses with `delivered` above the committed offset, the record at the
+ * committed offset has failed a delivery (poison-record detection).
+ */
+export interface DeliveryMark {
+  readonly partition: number;
+  readonly epoch: number;
+  readonly delivered: number;
+}
+
+/** A reset of some partitions' committed offsets, revoking their leases (one transaction). */
+export interface OffsetResetChange {
+  /** The member view's version read; the change applies only if it is still current. */
+  readonly version: number;
+  /** Members whose leases on reset partitions are revoked: their remaining holdings. */
+  readonly revoke: ReadonlyMap<string, readonly number[]>;
+  /** Revoked members seen expired: the change applies only if they still are (not forced). */
+  readonly expiredBefore: number | undefined;
+  readonly expired: readonly string[];
+  readonly offsets: ReadonlyArray<{ partition: number; committed: number }>;
 }
 
 export interface AssignmentChange {
@@ -282,8 +312,22 @@ export interface GroupStore {
     consumer: string,
     update: { offset: number; attempts: number; lastError: string | undefined; retryAt: number },
   ): Promise<boolean>;
-  /** Atomically writes the dead letter and moves the committed offset past it (conditional on the state read). */
+  /**
+   * Atomically writes the dead letter and moves the committed offset past it
+   * (conditional on the state read).
+   */
   deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean>;
+  /**
+   * Sets the consumer's delivered marks of these partitions (one write for
+   * all: the marks live in one small item per consumer, not in the partition items).
+   */
+  markDelivered(key: GroupKey, consumer: string, marks: readonly DeliveryMark[]): Promise<void>;
+  /** The consumer's delivered marks (strongly consistent unless `consistent` is false). */
+  deliveryMarks(key: GroupKey, consumer: string, options?: ReadOptions): Promise<Map<number, DeliveryMark>>;
+  /** Counts a lease-expiry failure of the record at `expected.committed` (conditional on the state read). */
+  recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean>;
+  /** Applies an offset reset if the member view is unchanged; false otherwise. */
+  resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean>;
 }
 
 /** A dead letter as the store keeps it: the record as a one-record batch blob, inline or in S3. */

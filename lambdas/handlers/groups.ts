@@ -1,4 +1,4 @@
-/** Lambda: consumer groups — poll, commit, nack, describe, leave. */
+/** Lambda: consumer groups — poll, commit, nack, describe, leave, offset reset. */
 import { createHttpHandler } from '../http/middleware';
 import { presentRecord } from '../http/present';
 import {
@@ -7,6 +7,7 @@ import {
   parseGroupName,
   parseNack,
   parsePoll,
+  parseReset,
   parseTopicQuery,
 } from '../http/group-schemas';
 import { parseJsonBody } from '../http/schemas';
@@ -45,6 +46,13 @@ export const handler = createHttpHandler({
     const topic = parseTopicQuery(request.query);
     request.authorizeTopic(topic);
     return { statusCode: 200, body: await getRuntime().groups.describe(group, topic) };
+  },
+  resetOffsets: async (request) => {
+    const group = parseGroupName(request.pathParameters.group);
+    const body = parseReset(parseJsonBody(request.body));
+    request.authorizeTopic(body.topic);
+    const result = await getRuntime().groups.resetOffsets({ group, ...body });
+    return { statusCode: 200, body: body.dryRun ? { ...result, dryRun: true } : result };
   },
   leave: async (request) => {
     const group = parseGroupName(request.pathParameters.group);

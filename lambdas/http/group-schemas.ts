@@ -42,6 +42,36 @@ export const nackBody = z.strictObject({
   error: z.string({ error: 'expected a string' }).max(4096, { error: 'at most 4096 characters' }).optional(),
 });
 
+const TARGET_MESSAGE = "expected 'earliest', 'latest', {\"offset\": N}, {\"timestamp\": T} or {\"shiftBy\": n}";
+const targetObjects = {
+  offset: z.strictObject({ offset: safeInt(0).describe('Clamped to [startOffset, endOffset].') }),
+  timestamp: z.strictObject({ timestamp: safeInt(0).describe('Epoch ms: the first record with timestamp ≥ T, else the end offset.') }),
+  shiftBy: z.strictObject({
+    shiftBy: safeInt(-Number.MAX_SAFE_INTEGER).describe('Added to the current committed offset; clamped to [startOffset, endOffset].'),
+  }),
+};
+
+/** Where an offset reset moves the committed offsets. */
+export const resetTarget = z.union(
+  [z.enum(['earliest', 'latest']), targetObjects.offset, targetObjects.timestamp, targetObjects.shiftBy],
+  { error: TARGET_MESSAGE },
+);
+
+export const resetBody = z.strictObject({
+  topic: topicName,
+  to: resetTarget,
+  partitions: z
+    .array(safeInt(0, MAX_PARTITIONS - 1), { error: 'expected an array' })
+    .min(1, { error: 'at least one partition, or no partitions field for all' })
+    .max(MAX_PARTITIONS, { error: `at most ${MAX_PARTITIONS} partitions` })
+    .optional(),
+  force: z.boolean({ error: 'expected a boolean' }).default(false),
+  dryRun: z
+    .boolean({ error: 'expected a boolean' })
+    .default(false)
+    .describe('Tributary extension: answer the plan (with previousOffset) and write nothing, as --dry-run does.'),
+});
+
 export const redriveBody = z.strictObject({
   group: z.string({ error: 'expected a string' }).regex(GROUP_PATTERN, { error: 'must match ^[a-zA-Z0-9._-]{1,249}$' }),
   ids: z
@@ -69,6 +99,18 @@ export const parsePoll = (body: unknown) => parse(pollBody, body);
 export const parseCommit = (body: unknown) => parse(commitBody, body);
 export const parseNack = (body: unknown) => parse(nackBody, body);
 export const parseRedrive = (body: unknown) => parse(redriveBody, body);
+
+/** An offset reset body; an object `to` is checked on its own first so that the error names `to.offset` etc. */
+export function parseReset(body: unknown) {
+  const to = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).to : undefined;
+  if (to !== null && typeof to === 'object' && !Array.isArray(to)) {
+    const keys = Object.keys(to);
+    const kind = keys.find((k): k is keyof typeof targetObjects => Object.prototype.hasOwnProperty.call(targetObjects, k));
+    if (!kind || keys.length !== 1) throw new InvalidRequestError(TARGET_MESSAGE, 'to');
+    parse(targetObjects[kind] as z.ZodType<unknown, unknown>, to, 'to');
+  }
+  return parse(resetBody, body);
+}
 
 /** The query parameters of group describe and consumer leave, of a dead-letter list and of a dead-letter delete. */
 export const TOPIC_QUERY = ['topic'] as const;

@@ -21,6 +21,7 @@ import {
   nackBody,
   pollBody,
   redriveBody,
+  resetBody,
   TOPIC_QUERY,
 } from './group-schemas';
 import { createTokenBody } from './token-schemas';
@@ -126,9 +127,10 @@ export const V1_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   commit: {
     summary: 'Commit offsets (each the next offset to read)',
     tag: 'Consumer groups',
+    description: 'An offset above its partition\'s end offset refuses the whole commit (416, nothing committed).',
     request: commitBody,
     success: { status: 200, description: 'The offsets now committed.', body: responses.commitResponse },
-    errors: [...REQUEST_ERRORS, 409],
+    errors: [...REQUEST_ERRORS, 409, 416],
   },
   nack: {
     summary: 'Report a record as failed: redelivered, or dead-lettered after maxDeliveryAttempts',
@@ -144,6 +146,18 @@ export const V1_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     requiredQuery: ['topic'],
     success: { status: 200, description: 'The group\'s partitions.', body: responses.groupDescription },
     errors: REQUEST_ERRORS,
+  },
+  resetOffsets: {
+    summary: 'Reset a group\'s committed offsets (earliest, latest, offset, timestamp, shiftBy)',
+    description:
+      'Moves the committed offsets of the listed partitions (default: all), in either direction, as `kafka-consumer-groups --reset-offsets` does. ' +
+      '`offset` and `shiftBy` are clamped to [startOffset, endOffset]; `timestamp` goes to the first record with timestamp ≥ T (the end offset when none). ' +
+      'While a live consumer holds one of the partitions: 409 GROUP_ACTIVE, unless `force`, which revokes the leases in the same transaction, so a former holder\'s commit gets 409 NOT_LEASE_HOLDER and cannot undo the reset. ' +
+      'Atomic per 99 partitions. Extension: `dryRun` answers the plan without writing.',
+    tag: 'Consumer groups',
+    request: resetBody,
+    success: { status: 200, description: 'The new committed offsets.', body: responses.resetResponse },
+    errors: [...REQUEST_ERRORS, 409],
   },
   leave: {
     summary: 'Remove a consumer from a group, releasing its leases at once',

@@ -89,6 +89,21 @@ export const commitResponse = z.strictObject({
     .describe('Per partition, the offset now committed (a commit never moves it backwards).'),
 });
 
+export const resetResponse = z.strictObject({
+  group: z.string(),
+  topic: z.string(),
+  offsets: z
+    .array(
+      z.strictObject({
+        partition,
+        committedOffset: offset.describe('The committed offset after the reset.'),
+        previousOffset: offset.nullable().describe('Tributary extension: the committed offset before it (null: never consumed).'),
+      }),
+    )
+    .describe('Per partition reset, in partition order.'),
+  dryRun: z.literal(true).optional().describe('Present on a dry run: nothing was written.'),
+});
+
 export const nackResponse = z.strictObject({
   action: z.enum(['retry', 'dead-lettered']),
   deliveryAttempt: z.number().int().min(1),
@@ -148,7 +163,10 @@ export const openApiDocument = z.looseObject({ openapi: z.string() }).describe('
 
 /** Details some errors carry beside `error` (see `lambdas/core/errors.ts`). */
 const ERROR_DETAILS: Readonly<Partial<Record<number, z.ZodRawShape>>> = {
-  409: { partitions: z.array(partition).optional().describe('NOT_LEASE_HOLDER: the partitions the consumer does not hold.') },
+  409: {
+    partitions: z.array(partition).optional().describe('NOT_LEASE_HOLDER: the partitions the consumer does not hold.'),
+    consumers: z.array(z.string()).optional().describe('GROUP_ACTIVE: the live consumers holding partitions to reset.'),
+  },
   416: { startOffset: offset, endOffset: offset },
 };
 

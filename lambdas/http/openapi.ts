@@ -24,7 +24,7 @@ import { createSubscriptionBody, updateSubscriptionBody } from './subscription-s
 import { SHARE_OPERATIONS, SHARE_REQUEST_SCHEMAS, SHARE_RESPONSE_SCHEMAS, acquiredRecord } from './openapi-share';
 import * as responses from './openapi-schemas';
 import { createTopicBody, produceBody, produceRecord, stringMap, updateTopicBody, IDEMPOTENCY_KEY } from './schemas';
-import { commitBody, nackBody, pollBody, redriveBody } from './group-schemas';
+import { commitBody, nackBody, pollBody, redriveBody, resetBody } from './group-schemas';
 import { createTokenBody } from './token-schemas';
 import * as upstash from '../upstash/schemas';
 
@@ -47,6 +47,7 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   PollRequest: pollBody,
   CommitRequest: commitBody,
   NackRequest: nackBody,
+  OffsetResetRequest: resetBody,
   RedriveRequest: redriveBody,
   CreateTokenRequest: createTokenBody,
   CreateSubscriptionRequest: createSubscriptionBody,
@@ -73,6 +74,7 @@ const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   PollResponse: responses.pollResponse,
   CommitResponse: responses.commitResponse,
   NackResponse: responses.nackResponse,
+  OffsetResetResponse: responses.resetResponse,
   GroupDescription: responses.groupDescription,
   DeadLetter: responses.deadLetter,
   DeadLetterList: responses.deadLetterList,

@@ -65,6 +65,14 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/groups/{group}/nack', handler: 'groups', operation: 'nack', action: 'consume', topicIn: 'body' },
   { method: 'GET', path: '/v1/groups/{group}', handler: 'groups', operation: 'describeGroup', action: 'consume', topicIn: 'query' },
   {
+    method: 'POST',
+    path: '/v1/groups/{group}/offsets/reset',
+    handler: 'groups',
+    operation: 'resetOffsets',
+    action: 'admin',
+    topicIn: 'body',
+  },
+  {
     method: 'DELETE',
     path: '/v1/groups/{group}/consumers/{consumerId}',
     handler: 'groups',
@@ -277,8 +285,8 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' 
     memoryMb: 1024,
     timeoutSeconds: 29,
     // Produce appends (log), consume polls and commits (groups; facade state lives there too).
-    // No dead-letters table: the facade never nacks.
-    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite' },
+    // Dead letters: the facade never nacks, but a poll dead-letters a record whose leases kept lapsing.
+    tables: { topics: 'read', log: 'readwrite', groups: 'readwrite', deadLetters: 'readwrite' },
     bucket: 'readwrite',
   },
 };

@@ -4,7 +4,7 @@
  */
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { MemberState } from '../core/groups/assignment';
-import type { AssignmentChange, GroupKey, GroupPartition, GroupView } from '../core/ports';
+import type { AssignmentChange, GroupKey, GroupPartition, GroupView, OffsetResetChange } from '../core/ports';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -13,6 +13,8 @@ export const pk = (key: GroupKey) => `${key.group}#${key.topic}`;
 export const membersSk = (key: GroupKey) => `members#${key.topicId}`;
 export const partitionPrefix = (key: GroupKey) => `p#${key.topicId}#`;
 export const partitionSk = (key: GroupKey, partition: number) => `${partitionPrefix(key)}${String(partition).padStart(5, '0')}`;
+/** A consumer's delivered marks: attribute `d:{partition}` = [epoch, delivered]. */
+export const marksSk = (key: GroupKey, consumer: string) => `d#${key.topicId}#${consumer}`;
 
 export function toView(item: Item | undefined): GroupView {
   const members = new Map<string, { expiresAt: number; held: number[] }>();
@@ -113,5 +115,62 @@ export function reassignItems(tableName: string, key: GroupKey, change: Assignme
     });
   }
   for (const partition of change.release) items.push(releaseItem(tableName, key, partition, change.consumer));
+  return items;
+}
+
+/**
+ * The items of an offset reset: the member item (conditional on its version,
+ * and on the members seen expired still being so) without the revoked
+ * holdings, and each partition with its new committed offset, no holder, a
+ * new epoch (stale read positions and delivered marks) and no failure count.
+ */
+export function resetItems(tableName: string, key: GroupKey, change: OffsetResetChange): TransactItem[] {
+  const names: Record<string, string> = { '#v': 'version' };
+  const values: Record<string, unknown> = { ':v': change.version, ':one': 1, ':zero': 0 };
+  const conditions = [change.version === 0 ? '(attribute_not_exists(#v) OR #v = :v)' : '#v = :v'];
+  const sets = ['#v = if_not_exists(#v, :zero) + :one'];
+  [...change.revoke].forEach(([member, remaining], i) => {
+    names[`#h${i}`] = `h:${member}`;
+    values[`:h${i}`] = [...remaining];
+    sets.push(`#h${i} = :h${i}`);
+  });
+  if (change.expired.length > 0) {
+    values[':now'] = change.expiredBefore ?? 0;
+    change.expired.forEach((member, i) => {
+      names[`#m${i}`] = `m:${member}`;
+      conditions.push(`#m${i} < :now`);
+    });
+  }
+  const items: TransactItem[] = [
+    {
+      Update: {
+        TableName: tableName,
+        Key: { gt: pk(key), sk: membersSk(key) },
+        ConditionExpression: conditions.join(' AND '),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+  ];
+  for (const { partition, committed } of change.offsets) {
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: { gt: pk(key), sk: partitionSk(key, partition) },
+        UpdateExpression:
+          'SET #committed = :committed, #epoch = if_not_exists(#epoch, :zero) + :one, #attempts = :zero, #retryAt = :zero REMOVE #holder, #lastError',
+        ExpressionAttributeNames: {
+          '#committed': 'committed',
+          '#epoch': 'epoch',
+          '#attempts': 'attempts',
+          '#retryAt': 'retryAt',
+          '#holder': 'holder',
+          '#lastError': 'lastError',
+        },
+        ExpressionAttributeValues: { ':committed': committed, ':zero': 0, ':one': 1 },
+      },
+    });
+  }
   return items;
 }

@@ -7,6 +7,9 @@
  *       "h:{consumer}" (L) partitions the member holds
  *   gt = "{group}#{topic}", sk = "p#{topicId}#{NNNNN}"
  *       committed, holder, epoch, attempts, lastError, retryAt
+ *   gt = "{group}#{topic}", sk = "d#{topicId}#{consumer}"
+ *       "d:{partition}" (L) [epoch, delivered]: what the consumer's polls handed
+ *       out (poison-record detection); one write per poll that delivers records
  *
  * One heartbeat write returns the whole member view, so a poll learns who is
  * live and who holds what without reading every partition. Assignment
@@ -14,6 +17,7 @@
  * carry the holder for fencing commits.
  */
 import {
+  BatchWriteCommand,
   GetCommand,
   paginateQuery,
   TransactWriteCommand,
@@ -23,22 +27,27 @@ import {
 import type {
   AssignmentChange,
   CommitOutcome,
+  DeliveryMark,
   GroupKey,
   GroupPartition,
   GroupStore,
   GroupView,
+  OffsetResetChange,
+  ReadOptions,
   StoredDeadLetter,
 } from '../core/ports';
 import { batchGetAll } from './batch-get';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
 import { deadLetterItem } from './dead-letter-store';
 import {
+  marksSk,
   membersSk,
   partitionPrefix,
   partitionSk,
   pk,
   reassignItems,
   releaseItem,
+  resetItems,
   toPartition,
   toView,
   type TransactItem,
@@ -50,7 +59,7 @@ export class DynamoGroupStore implements GroupStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Needed only to dead-letter (nack); a function that never nacks is not granted the table. */
+    /** Needed to dead-letter (a nack, or a poll that finds a record's leases lapsed maxDeliveryAttempts times). */
     private readonly deadLettersTable: string | undefined,
   ) {}
 
@@ -62,10 +71,75 @@ export class DynamoGroupStore implements GroupStore {
         UpdateExpression: 'SET #m = :expires, #v = if_not_exists(#v, :zero)',
         ExpressionAttributeNames: { '#m': `m:${consumer}`, '#v': 'version' },
         ExpressionAttributeValues: { ':expires': expiresAt, ':zero': 0 },
-        ReturnValues: 'ALL_NEW',
+        // The old image tells whether this member's session had lapsed; the new one differs only by its expiry.
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return toView(out.Attributes);
+    const old = toView(out.Attributes);
+    const members = new Map(old.members);
+    const previous = members.get(consumer);
+    members.set(consumer, { expiresAt, held: previous?.held ?? [] });
+    return { version: old.version, members, previousExpiresAt: previous && previous.expiresAt > 0 ? previous.expiresAt : undefined };
+  }
+
+  async markDelivered(key: GroupKey, consumer: string, marks: readonly DeliveryMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    marks.forEach((mark, i) => {
+      names[`#d${i}`] = `d:${mark.partition}`;
+      values[`:d${i}`] = [mark.epoch, mark.delivered];
+    });
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: marksSk(key, consumer) },
+        UpdateExpression: `SET ${marks.map((_, i) => `#d${i} = :d${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async deliveryMarks(key: GroupKey, consumer: string, options: ReadOptions = {}): Promise<Map<number, DeliveryMark>> {
+    const out = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: marksSk(key, consumer) },
+        ConsistentRead: options.consistent ?? true,
+      }),
+    );
+    const marks = new Map<number, DeliveryMark>();
+    for (const [name, value] of Object.entries(out.Item ?? {})) {
+      if (!name.startsWith('d:') || !Array.isArray(value)) continue;
+      const partition = Number(name.slice(2));
+      marks.set(partition, { partition, epoch: Number(value[0]), delivered: Number(value[1]) });
+    }
+    return marks;
+  }
+
+  async recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean> {
+    const condition = this.failureCondition(expected);
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { gt: pk(key), sk: partitionSk(key, expected.partition) },
+          ConditionExpression: condition.ConditionExpression,
+          UpdateExpression: 'SET #attempts = :newAttempts, #lastError = :error',
+          ExpressionAttributeNames: { ...condition.names, '#lastError': 'lastError' },
+          ExpressionAttributeValues: { ...condition.values, ':me': consumer, ':newAttempts': attempts, ':error': lastError },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean> {
+    return this.transact(resetItems(this.tableName, key, change));
   }
 
   async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {
@@ -98,7 +172,16 @@ export class DynamoGroupStore implements GroupStore {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return;
     }
+    // Their delivered marks go too (at most 20 members per call, under BatchWrite's 25).
+    await this.documents.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [this.tableName]: [...members.keys()].map((member) => ({ DeleteRequest: { Key: { gt: pk(key), sk: marksSk(key, member) } } })),
+        },
+      }),
+    );
   }
 
   async leave(key: GroupKey, consumer: string, view: GroupView): Promise<boolean> {
@@ -115,6 +198,8 @@ export class DynamoGroupStore implements GroupStore {
         },
       },
       ...held.map((partition) => releaseItem(this.tableName, key, partition, consumer)),
+      // A consumer that leaves has failed nothing: its delivered marks go with it.
+      { Delete: { TableName: this.tableName, Key: { gt: pk(key), sk: marksSk(key, consumer) } } },
     ];
     return this.transact(items);
   }

@@ -1,44 +1,12 @@
 /** The Consumer groups section of API.md, driven over HTTP as a client would. */
 import { expectError, uniqueName } from '../support/http';
+import { groupCalls, nextOffsets, type Delivered } from '../support/group-calls';
 import { useTarget } from '../support/target';
-
-type Delivered = { partition: number; offset: number; key: string | null; value: unknown; headers: Record<string, string>; deliveryAttempt: number };
-type Assigned = { partition: number; leaseExpiresAt: number };
 
 const session = useTarget('groups');
 const { created, createTopic } = session;
+const { fill, poll, commit, nack, describeGroup, pollOk } = groupCalls(session);
 
-
-/** Produces `perPartition` records to each partition; values are `p{partition}-{i}`. */
-async function fill(topic: string, partitions: number, perPartition: number): Promise<void> {
-  const records = Array.from({ length: partitions * perPartition }, (_, i) => ({
-    key: `k${i}`,
-    value: `p${i % partitions}-${Math.floor(i / partitions)}`,
-    partition: i % partitions,
-  }));
-  expect((await session.target.client.post(`/v1/topics/${topic}/records`, { records })).status).toBe(200);
-}
-
-const poll = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/poll`, body);
-const commit = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/commit`, body);
-const nack = (group: string, body: Record<string, unknown>) => session.target.client.post(`/v1/groups/${group}/nack`, body);
-const describeGroup = (group: string, topic: string) => session.target.client.get(`/v1/groups/${group}?topic=${topic}`);
-
-/** Polls successfully and returns the records and the partitions held. */
-async function pollOk(group: string, topic: string, consumerId: string, extra: Record<string, unknown> = {}) {
-  const response = await poll(group, { topic, consumerId, ...extra });
-  expect(response.status).toBe(200);
-  const records = response.body.records as Delivered[];
-  const assignment = response.body.assignment as Assigned[];
-  return { records, assignment, partitions: assignment.map((a) => a.partition).sort((a, b) => a - b) };
-}
-
-/** The offsets to commit after processing `records`: one past the last per partition. */
-function nextOffsets(records: readonly Delivered[]): Array<{ partition: number; offset: number }> {
-  const next = new Map<number, number>();
-  for (const r of records) next.set(r.partition, Math.max(next.get(r.partition) ?? 0, r.offset + 1));
-  return [...next].map(([partition, offset]) => ({ partition, offset }));
-}
 const ids = (records: readonly Delivered[]) => records.map((r) => `${r.partition}:${r.offset}`).sort();
 
 describe('Polling and committing', () => {
@@ -168,14 +136,16 @@ describe('Sessions', () => {
     const topic = await createTopic(1);
     await fill(topic, 1, 2);
     const group = uniqueName('expiry');
-    expect((await pollOk(group, topic, 'slow', { sessionTimeoutMs: 1000 })).partitions).toEqual([0]);
+    // 3 s, so that fast's first poll comes while slow is still live even on a loaded machine.
+    expect((await pollOk(group, topic, 'slow', { sessionTimeoutMs: 3000 })).partitions).toEqual([0]);
     expect((await pollOk(group, topic, 'fast')).partitions).toEqual([]);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 3500));
     const expired = (await describeGroup(group, topic)).body.partitions[0];
     expect(expired).toMatchObject({ committedOffset: 0, consumerId: null, leaseExpiresAt: null });
     const taken = await pollOk(group, topic, 'fast');
     expect(taken.partitions).toEqual([0]);
-    expect(taken.records.map((r) => [r.offset, r.deliveryAttempt])).toEqual([[0, 1], [1, 1]]);
+    // slow's lease lapsed with records it did not commit: a failed delivery of the first of them.
+    expect(taken.records.map((r) => [r.offset, r.deliveryAttempt])).toEqual([[0, 2], [1, 1]]);
     expectError(await commit(group, { topic, consumerId: 'slow', offsets: [{ partition: 0, offset: 2 }] }), 409, 'NOT_LEASE_HOLDER');
     expectError(await nack(group, { topic, consumerId: 'slow', partition: 0, offset: 0 }), 409, 'NOT_LEASE_HOLDER');
     expect((await describeGroup(group, topic)).body.partitions[0]).toMatchObject({ committedOffset: 0, consumerId: 'fast' });

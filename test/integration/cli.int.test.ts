@@ -269,6 +269,40 @@ describe('dlq', () => {
   });
 });
 
+describe('groups reset', () => {
+  test('prints the plan by default (dry run), applies it with --execute, refuses a live group without --force', async () => {
+    const topic = uniqueTopic('reset');
+    await client.admin.createTopic({ name: topic, partitions: 2 });
+    await client.producer().send({ topic, records: Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })) });
+    const consumer = client.consumer({ group: 'rg', topic, waitMs: 0 });
+    const { records } = await consumer.poll();
+    expect(records).toHaveLength(10);
+    await consumer.commit([0, 1].map((partition) => ({ partition, offset: 5 })));
+
+    const live = await tributary(['groups', 'reset', '--group', 'rg', '--topic', topic, '--to-earliest', '--execute']);
+    expect(live.code).toBe(1);
+    expect(live.stderr).toContain('GROUP_ACTIVE');
+    await consumer.leave();
+
+    const plan = await ok(['groups', 'reset', '--group', 'rg', '--topic', topic, '--shift-by', '-2']);
+    expect(plan).toContain('dry run');
+    expect(plan).toMatch(/Partition.*Current committed.*New offset/);
+    expect(plan).toMatch(/│\s+0 │\s+5 │\s+3 │/);
+    expect((await client.admin.describeGroup('rg', topic)).partitions.map((p) => p.committedOffset)).toEqual([5, 5]);
+
+    const applied = await json(['groups', 'reset', '--group', 'rg', '--topic', topic, '--to-offset', '1', '--partitions', '1', '--execute']);
+    expect(applied).toEqual({ group: 'rg', topic, offsets: [{ partition: 1, committedOffset: 1, previousOffset: 5 }] });
+    expect((await client.admin.describeGroup('rg', topic)).partitions.map((p) => p.committedOffset)).toEqual([5, 1]);
+
+    const bad = await tributary(['groups', 'reset', '--group', 'rg', '--topic', topic, '--to-earliest', '--to-latest']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('exactly one of');
+    const badTime = await tributary(['groups', 'reset', '--group', 'rg', '--topic', topic, '--to-datetime', 'yesterday']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('--to-datetime');
+  });
+});
+
 describe('tokens', () => {
   test('create, use, list and revoke a token; a token without the permission exits 4', async () => {
     const created = await json(['tokens', 'create', 'cli-test-bot', '--permission', 'orders*=produce', '--permission', 'audit=consume']);

@@ -78,8 +78,11 @@ describe('cost per operation (issue #6 targets)', () => {
       const usage = meter.snapshot();
       expect(result.records.map((r) => r.offset)).toEqual(Array.from({ length: 100 }, (_, i) => offset + i));
       expect(usage.readCapacityUnits / result.records.length).toBeLessThanOrEqual(0.05);
-      // Heartbeat, committed offsets, one Query for the one batch needed (not ten), its S3 object.
-      expect(usage.dynamodbByOperation).toEqual({ UpdateItem: 1, BatchGetItem: 1, Query: 1 });
+      // Heartbeat, committed offsets, one Query for the one batch needed (not ten), its S3 object,
+      // and the partition's delivered-up-to mark (poison-record detection: one small write per
+      // poll that hands out new records, none for an empty poll or a redelivery).
+      expect(usage.dynamodbByOperation).toEqual({ UpdateItem: 2, BatchGetItem: 1, Query: 1 });
+      expect(usage.writeCapacityUnits).toBe(2);
       expect(usage.s3ByOperation).toEqual({ GetObject: 1 });
       await runtime.groups.commit('g', 'cost-poll', 'c1', [{ partition: 0, offset: offset + 100 }]);
     }

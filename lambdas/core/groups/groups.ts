@@ -4,17 +4,12 @@
  * returns the member view), rebalances only when the fair share changed (a
  * transaction conditional on the view's version), then reads the records of
  * the consumer's partitions from their committed offsets. Commits and nacks
- * are conditional on the consumer still holding the partition (fencing).
+ * are conditional on the consumer still holding the partition (fencing);
+ * see commits.ts. A lapsed lease counts a failed delivery (expiry.ts); an
+ * offset reset moves committed offsets and revokes leases (reset.ts).
  */
 import { planAssignment } from './assignment';
-import {
-  GroupNotFoundError,
-  InvalidRequestError,
-  NotLeaseHolderError,
-  OffsetOutOfRangeError,
-  PartitionNotFoundError,
-  UnavailableError,
-} from '../errors';
+import { GroupNotFoundError, UnavailableError } from '../errors';
 import { LONG_POLL_FIRST_PAUSE_MS, LONG_POLL_MAX_PAUSE_MS, MAX_FETCH_RESPONSE_BYTES } from '../limits';
 import type { PartitionLog } from '../log/log';
 import type { GroupKey, GroupPartition, GroupStore, GroupView } from '../ports';
@@ -22,7 +17,14 @@ import type { TopicService } from '../topics';
 import { wireSize, type PositionedRecord, type Topic } from '../types';
 import type { DeadLetterWriter } from '../dead-letters';
 import { LagSample, reportLag } from './lag';
-import { countRecords, metrics } from '../metrics';
+import { countRecords } from '../metrics';
+import { commitOffsets, nackRecord, type NackRequest } from './commits';
+import { groupKey, RETRY_ATTEMPTS, type GroupContext } from './context';
+import { countLapsedDeliveries, markDeliveries, type LapsedLease } from './expiry';
+import { resetOffsets, type ResetRequest, type ResetResult } from './reset';
+
+export { retryBackoffMs, type NackRequest } from './commits';
+export type { ResetRequest, ResetResult, ResetTarget } from './reset';
 
 export interface PollRequest {
   group: string;
@@ -75,15 +77,6 @@ function readFrom(state: GroupPartition, position: ReadPosition | undefined): Gr
   return { ...state, committed: position.offset, attempts: 0, retryAt: 0 };
 }
 
-export interface NackRequest {
-  group: string;
-  topic: string;
-  consumerId: string;
-  partition: number;
-  offset: number;
-  error?: string | undefined;
-}
-
 export interface GroupPartitionDescription {
   partition: number;
   committedOffset: number | null;
@@ -93,44 +86,42 @@ export interface GroupPartitionDescription {
   leaseExpiresAt: number | null;
 }
 
-/** Pause before a nacked record is delivered again: 100 ms doubling per failure, at most 5 s. */
-export function retryBackoffMs(attempts: number): number {
-  return Math.min(5000, 100 * 2 ** Math.max(0, attempts - 1));
-}
-
-const REASSIGN_ATTEMPTS = 3;
 /** How long an expired member that holds nothing stays in the group's member view. */
 const FORGET_AFTER_MS = 10 * 60 * 1000;
 
 export class GroupService {
+  private readonly context: GroupContext;
+
   constructor(
     private readonly topics: TopicService,
     private readonly log: PartitionLog,
     private readonly groups: GroupStore,
-    private readonly deadLetters: DeadLetterWriter,
+    deadLetters: DeadLetterWriter,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    this.context = { topics, log, groups, deadLetters, now, sleep };
+  }
 
-  private async key(group: string, topicName: string): Promise<{ topic: Topic; key: GroupKey }> {
-    const topic = await this.topics.get(topicName);
-    return { topic, key: { group, topic: topic.name, topicId: topic.topicId } };
+  private key(group: string, topicName: string): Promise<{ topic: Topic; key: GroupKey }> {
+    return groupKey(this.context, group, topicName);
   }
 
   async poll(request: PollRequest): Promise<PollResult> {
     const { topic, key } = await this.key(request.group, request.topic);
     const deadline = this.now() + request.waitMs;
     let leaseExpiresAt = this.now() + request.sessionTimeoutMs;
-    const held = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
+    const { held, lapsed } = await this.assign(topic, key, request.consumerId, leaseExpiresAt, request.autoOffsetReset);
+    await countLapsedDeliveries(this.context, topic, key, request.consumerId, lapsed);
     const assignment = () => held.map((partition) => ({ partition, leaseExpiresAt }));
     let pause = LONG_POLL_FIRST_PAUSE_MS;
     const lag = new LagSample();
     for (;;) {
-      const states = (await this.groups.partitions(key, held))
-        .filter((s) => s.holder === request.consumerId)
-        .map((s) => readFrom(s, request.positions?.get(s.partition)));
+      const owned = (await this.groups.partitions(key, held)).filter((s) => s.holder === request.consumerId);
+      const states = owned.map((s) => readFrom(s, request.positions?.get(s.partition)));
       const records = await this.read(topic, states, request.maxRecords, lag);
       if (records.length > 0 || this.now() >= deadline || request.signal?.aborted) {
+        await markDeliveries(this.context, key, request.consumerId, owned, records);
         countRecords('Polled', records);
         await reportLag(this.log, topic, request.group, lag, this.now);
         return { records, assignment: assignment(), epochs: new Map(states.map((s) => [s.partition, s.epoch])) };
@@ -159,21 +150,35 @@ export class GroupService {
     return false;
   }
 
-  /** Heartbeats and, when the fair share changed, rebalances; returns the partitions held. */
+  /**
+   * Heartbeats and, when the fair share changed, rebalances; returns the
+   * partitions held, and those of them whose lease had lapsed (taken from an
+   * expired member, or the consumer's own, renewed after its session expired).
+   */
   private async assign(
     topic: Topic,
     key: GroupKey,
     consumer: string,
     expiresAt: number,
     reset: 'earliest' | 'latest',
-  ): Promise<number[]> {
+  ): Promise<{ held: number[]; lapsed: Map<number, LapsedLease> }> {
     let view: GroupView | undefined;
-    for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
+    const lapsed = new Map<number, LapsedLease>();
+    for (let attempt = 0; attempt < RETRY_ATTEMPTS; attempt++) {
+      const before = this.now();
       view = await this.groups.heartbeat(key, consumer, expiresAt);
+      if (attempt === 0 && view.previousExpiresAt !== undefined && view.previousExpiresAt < before) {
+        for (const p of view.members.get(consumer)?.held ?? []) lapsed.set(p, { from: consumer, taken: false });
+      }
       const now = this.now();
       await this.forgetLongGone(key, view, now);
       const plan = planAssignment(view.members, consumer, topic.partitions, now);
-      if (plan.acquire.length === 0 && plan.release.length === 0) return plan.held;
+      const result = () => {
+        for (const p of lapsed.keys()) if (!plan.held.includes(p)) lapsed.delete(p);
+        for (const { partition, from } of plan.acquire) if (from) lapsed.set(partition, { from, taken: true });
+        return { held: plan.held, lapsed };
+      };
+      if (plan.acquire.length === 0 && plan.release.length === 0) return result();
       const expired = new Map<string, number[]>();
       for (const { partition, from } of plan.acquire) {
         if (!from) continue;
@@ -192,11 +197,11 @@ export class GroupService {
         expired,
         now,
       });
-      if (done) return plan.held;
+      if (done) return result();
       await this.sleep(Math.random() * 50 * (attempt + 1));
     }
     // Others kept changing the assignment: serve what the last view says we hold.
-    return [...(view?.members.get(consumer)?.held ?? [])].filter((p) => p < topic.partitions);
+    return { held: [...(view?.members.get(consumer)?.held ?? [])].filter((p) => p < topic.partitions), lapsed: new Map() };
   }
 
   /** Members silent for FORGET_AFTER_MS and holding nothing are dropped from the view (at most 20 per poll). */
@@ -245,71 +250,25 @@ export class GroupService {
   /**
    * Commits offsets (each the next offset to read). Returns, per partition,
    * the offset now committed: a lower offset than the stored one leaves it.
+   * An offset above its partition's end offset refuses the whole commit (416).
    */
-  async commit(
+  commit(
     group: string,
     topicName: string,
     consumer: string,
     offsets: ReadonlyArray<{ partition: number; offset: number }>,
   ): Promise<Array<{ partition: number; committedOffset: number }>> {
-    const { topic, key } = await this.key(group, topicName);
-    for (const { partition } of offsets) {
-      if (partition >= topic.partitions) throw new PartitionNotFoundError(topic.name, partition, topic.partitions);
-    }
-    const outcomes = await Promise.all(offsets.map((o) => this.groups.commit(key, o.partition, consumer, o.offset)));
-    const fenced = offsets.filter((_, i) => outcomes[i]?.outcome === 'not-holder').map((o) => o.partition);
-    if (fenced.length > 0) throw new NotLeaseHolderError(group, consumer, fenced);
-    return offsets.map((o, i) => {
-      const outcome = outcomes[i];
-      return { partition: o.partition, committedOffset: outcome && 'committedOffset' in outcome ? outcome.committedOffset : o.offset };
-    });
+    return commitOffsets(this.context, group, topicName, consumer, offsets);
   }
 
-  async nack(request: NackRequest): Promise<{ action: 'retry' | 'dead-lettered'; deliveryAttempt: number }> {
-    const { topic, key } = await this.key(request.group, request.topic);
-    if (request.partition >= topic.partitions) {
-      throw new PartitionNotFoundError(topic.name, request.partition, topic.partitions);
-    }
-    const marks = await this.topics.partitionState(topic, request.partition, true);
-    const read = await this.log.read(topic, request.partition, request.offset, 1, MAX_FETCH_RESPONSE_BYTES, marks.archivedOffset);
-    const record = read.records[0];
-    if (!record || record.offset !== request.offset) {
-      const end = await this.log.endOffset(topic, request.partition, { consistent: true });
-      throw new OffsetOutOfRangeError(request.offset, marks.startOffset, end);
-    }
-    for (let attempt = 0; attempt < REASSIGN_ATTEMPTS; attempt++) {
-      const [state] = await this.groups.partitions(key, [request.partition]);
-      if (!state || state.holder !== request.consumerId) {
-        throw new NotLeaseHolderError(request.group, request.consumerId, [request.partition]);
-      }
-      const committed = state.committed ?? 0;
-      if (request.offset < committed) {
-        throw new InvalidRequestError(`${request.offset} is below the committed offset ${committed}`, 'offset');
-      }
-      if (request.offset > committed && state.attempts > 0) {
-        // An earlier record of this partition failed and awaits redelivery: nothing may be
-        // committed past it. This record comes again too (it is after the committed offset).
-        return { action: 'retry', deliveryAttempt: 1 };
-      }
-      // A nack of a later offset commits the records before it (they were processed).
-      const attempts = (request.offset === committed ? state.attempts : 0) + 1;
-      if (attempts >= topic.config.maxDeliveryAttempts) {
-        const done = await this.deadLetters.write(key, state, request.consumerId, record, attempts, request.error);
-        if (done) {
-          metrics().count('RecordsDeadLettered', 1);
-          return { action: 'dead-lettered', deliveryAttempt: attempts };
-        }
-      } else {
-        const done = await this.groups.recordFailure(key, state, request.consumerId, {
-          offset: request.offset,
-          attempts,
-          lastError: request.error,
-          retryAt: this.now() + retryBackoffMs(attempts),
-        });
-        if (done) return { action: 'retry', deliveryAttempt: attempts };
-      }
-    }
-    throw new NotLeaseHolderError(request.group, request.consumerId, [request.partition]);
+  /** A failed delivery reported by the consumer: retried with backoff, or dead-lettered at the limit. */
+  nack(request: NackRequest): Promise<{ action: 'retry' | 'dead-lettered'; deliveryAttempt: number }> {
+    return nackRecord(this.context, request);
+  }
+
+  /** Moves the group's committed offsets (see reset.ts); GROUP_ACTIVE unless forced while leases are live. */
+  resetOffsets(request: ResetRequest): Promise<ResetResult> {
+    return resetOffsets(this.context, request);
   }
 
   async describe(group: string, topicName: string): Promise<{ group: string; topic: string; partitions: GroupPartitionDescription[] }> {

@@ -6,6 +6,8 @@ import type {
   DeadLetter,
   DeadLetterPage,
   GroupDescription,
+  OffsetResetRequest,
+  OffsetResetResult,
   Permission,
   RedriveRequest,
   TokenInfo,
@@ -58,6 +60,21 @@ export class Admin {
   /** Committed offsets, lag and lease holders of a group on a topic. */
   describeGroup(group: string, topic: string): Promise<GroupDescription> {
     return this.transport.request({ method: 'GET', path: apiPath`/v1/groups/${group}`, query: { topic }, retry: 'idempotent' });
+  }
+
+  /**
+   * Moves a group's committed offsets (Kafka's `--reset-offsets`). Throws
+   * GroupActiveError while live consumers hold the partitions, unless `force`.
+   */
+  resetGroupOffsets(group: string, request: OffsetResetRequest): Promise<OffsetResetResult> {
+    // A shiftBy repeated after a lost answer would shift twice: only a dry run or an absolute target is repeated.
+    const repeatable = request.dryRun === true || typeof request.to === 'string' || !('shiftBy' in request.to);
+    return this.transport.request({
+      method: 'POST',
+      path: apiPath`/v1/groups/${group}/offsets/reset`,
+      body: request,
+      retry: repeatable ? 'idempotent' : 'if-refused',
+    });
   }
 
   /** Releases a consumer's leases at once. */

@@ -56,6 +56,14 @@ export class NotLeaseHolderError extends TributaryError {
     return Array.isArray(value) ? value.filter((p): p is number => typeof p === 'number') : [];
   }
 }
+/** An offset reset refused because live consumers hold the partitions; retry with `force` to revoke their leases. */
+export class GroupActiveError extends TributaryError {
+  /** The live consumers holding the partitions. */
+  get consumers(): string[] {
+    const value = this.details.consumers;
+    return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+  }
+}
 export class RequestInProgressError extends TributaryError {}
 export class IdempotencyKeyReusedError extends TributaryError {}
 export class PayloadTooLargeError extends TributaryError {}
@@ -86,6 +94,7 @@ export const ERROR_CLASSES: { readonly [C in ErrorCode]: ErrorClass } = {
   TOPIC_EXISTS: TopicExistsError,
   SUBSCRIPTION_EXISTS: SubscriptionExistsError,
   NOT_LEASE_HOLDER: NotLeaseHolderError,
+  GROUP_ACTIVE: GroupActiveError,
   REQUEST_IN_PROGRESS: RequestInProgressError,
   IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,

@@ -153,6 +153,28 @@ export interface DeadLetterPage {
   cursor: string | null;
 }
 
+/** Where an offset reset moves a group's committed offsets. */
+export type OffsetResetTarget = 'earliest' | 'latest' | { offset: number } | { timestamp: number } | { shiftBy: number };
+
+export interface OffsetResetRequest {
+  topic: string;
+  to: OffsetResetTarget;
+  /** Only these partitions (default: all). */
+  partitions?: number[];
+  /** Revoke live consumers' leases instead of failing with GROUP_ACTIVE. */
+  force?: boolean;
+  /** Answer the plan without writing anything. */
+  dryRun?: boolean;
+}
+
+export interface OffsetResetResult {
+  group: string;
+  topic: string;
+  offsets: Array<{ partition: number; committedOffset: number; previousOffset: number | null }>;
+  /** True on a dry run (nothing was written). */
+  dryRun?: boolean;
+}
+
 export interface RedriveRequest {
   group: string;
   /** Only these dead letters (default: all of the group's). */

@@ -1,7 +1,14 @@
-/** `tributary groups describe G --topic T`: committed offsets, lag and lease holders per partition. */
+/**
+ * `tributary groups describe G --topic T`: committed offsets, lag and lease
+ * holders per partition; `tributary groups reset`: offset reset with a
+ * dry run that prints the plan (as `kafka-consumer-groups --reset-offsets`).
+ */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { integer } from '../options';
 import { isoTime, printJson, printLine, printTable, type OutputOptions } from '../output';
+import { partitionList, resetTarget, type ResetOptions } from '../reset-options';
+import { UsageError } from '../usage-error';
 
 export function registerGroups(program: Command, context: CliContext): void {
   const groups = program.command('groups').description('inspect consumer groups');
@@ -21,6 +28,44 @@ export function registerGroups(program: Command, context: CliContext): void {
         ['Partition', 'Committed offset', 'End offset', 'Lag', 'Consumer', 'Lease expires'],
         description.partitions.map((p) => [p.partition, p.committedOffset, p.endOffset, p.lag, p.consumerId, isoTime(p.leaseExpiresAt)]),
         ['right', 'right', 'right', 'right', 'left', 'left'],
+      );
+    });
+
+  groups
+    .command('reset')
+    .description("move a group's committed offsets; prints the plan unless --execute (as kafka-consumer-groups --reset-offsets)")
+    .requiredOption('-g, --group <group>', 'the consumer group')
+    .requiredOption('-t, --topic <topic>', 'topic the group reads')
+    .option('--to-earliest', 'to the start offset')
+    .option('--to-latest', 'to the end offset (skip everything so far)')
+    .option('--to-offset <n>', 'to this offset (clamped to the readable range)', integer(0))
+    .option('--to-datetime <iso>', 'to the first record at or after this time (e.g. 2026-12-04T10:00:00Z)')
+    .option('--shift-by <n>', 'by n from the current offsets (negative: back)', integer(-Number.MAX_SAFE_INTEGER))
+    .option('--partitions <list>', 'only these partitions, e.g. 0,1 (default: all)')
+    .option('--force', "revoke live consumers' leases instead of failing with GROUP_ACTIVE")
+    .option('--dry-run', 'print the plan and change nothing (the default)')
+    .option('--execute', 'apply the reset')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (options: ResetOptions & OutputOptions) => {
+      if (options.dryRun && options.execute) throw new UsageError('give either --dry-run or --execute, not both.');
+      const to = resetTarget(options);
+      const result = await context.client().admin.resetGroupOffsets(options.group, {
+        topic: options.topic,
+        to,
+        ...(options.partitions !== undefined ? { partitions: partitionList(options.partitions) } : {}),
+        ...(options.force ? { force: true } : {}),
+        dryRun: !options.execute,
+      });
+      if (options.json) return printJson(result);
+      await printLine(
+        options.execute
+          ? `Reset group ${result.group} on topic ${result.topic}:`
+          : `Plan for group ${result.group} on topic ${result.topic} (dry run; add --execute to apply):`,
+      );
+      await printTable(
+        ['Partition', 'Current committed', 'New offset'],
+        result.offsets.map((o) => [o.partition, o.previousOffset, o.committedOffset]),
+        ['right', 'right', 'right'],
       );
     });
 
