@@ -16,17 +16,17 @@ import { PartitionLog } from './core/log/log';
 import { ProduceService } from './core/log/produce';
 import { ShareGroupService } from './core/share/share-groups';
 import { TopicService } from './core/topics';
-import type { AppendListener } from './core/log/appends';
+import type { AppendListener, LogAppend } from './core/log/appends';
 import { DeliveryService } from './core/delivery/delivery';
 import { SubscriptionDispatcher } from './core/delivery/dispatcher';
 import { SubscriptionService } from './core/delivery/subscriptions';
 import { targetValidator } from './core/delivery/targets';
 import { presentRecord } from './http/present';
 import { RoutingTarget } from './store/delivery-target';
-import { LambdaTarget } from './store/lambda-target';
+import { LambdaTarget, lazyLambdaClient } from './store/lambda-target';
+import { toLogAppends, type LogStreamRecord } from './store/log-stream';
 import { DynamoSubscriptionStore } from './store/subscription-store';
 import { resolveAll, WebhookTarget } from './store/webhook-target';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
 import { DynamoDeadLetterStore } from './store/dead-letter-store';
@@ -221,10 +221,9 @@ export class Runtime {
   /** Push delivery (the dispatcher's). */
   get delivery(): DeliveryService {
     return this.once('delivery', () => {
-      let lambda: LambdaClient | undefined;
       const target = new RoutingTarget(
         new WebhookTarget(this.targetPolicy),
-        new LambdaTarget(() => (lambda ??= new LambdaClient({ region: this.config.region })), this.config.subscriptionFunctionArns),
+        new LambdaTarget(lazyLambdaClient(this.config.region), this.config.subscriptionFunctionArns),
       );
       return new DeliveryService(this.subscriptionStore, this.topics, this.log, this.blobs, target, {
         inlineMaxBytes: this.config.inlineBatchMaxBytes,
@@ -240,6 +239,10 @@ export class Runtime {
    * `dispatcher` Lambda and the local stack's stream poller). Adding a
    * listener is one line here.
    */
+  /** The appends among the log table's stream records (the dispatcher's input, on AWS and locally). */
+  appendsOf(records: readonly unknown[]): LogAppend[] {
+    return toLogAppends(records as readonly LogStreamRecord[]);
+  }
   get appendListeners(): AppendListener[] {
     return this.once('appendListeners', () => {
       const live = this.liveNotifier;

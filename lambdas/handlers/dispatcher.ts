@@ -2,8 +2,8 @@
  * Lambda: the stream dispatcher. Woken by DynamoDB Streams on the log table
  * (an event source mapping; reading the stream is free, so an idle topic
  * invokes nothing), it turns the stream records into appends and hands them
- * to every listener (`Runtime.appendListeners`: push delivery, and live
- * notifications once merged). Its EventBridge schedule sends a scheduled
+ * to every listener (`Runtime.appendListeners`: push delivery and live
+ * notifications). Its EventBridge schedule sends a scheduled
  * event instead: it then runs the retry sweep of push subscriptions.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -11,7 +11,6 @@ import { dispatchAppends } from '../core/log/appends';
 import { logger } from '../http/logger';
 import { withObservability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
-import { toLogAppends, type LogStreamRecord } from '../store/log-stream';
 
 function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
   return Array.isArray((event as { Records?: unknown } | null)?.Records);
@@ -20,7 +19,7 @@ function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
 async function dispatch(event: unknown): Promise<unknown> {
   const runtime = getRuntime();
   if (isStreamEvent(event)) {
-    const appends = toLogAppends(event.Records as LogStreamRecord[]);
+    const appends = runtime.appendsOf(event.Records);
     await dispatchAppends(runtime.appendListeners, appends);
     return { appends: appends.length };
   }

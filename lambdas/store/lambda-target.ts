@@ -4,9 +4,15 @@
  * `{"batchItemFailures": [{"offset": N}]}` fails those records only (the
  * ones before the first failure count as delivered).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { lambdaArnAllowed } from '../core/delivery/targets';
 import type { DeliveryOutcome, DeliveryRequest } from '../core/delivery/types';
+
+/** A Lambda client built on first use (most dispatchers never invoke a function). */
+export function lazyLambdaClient(region: string | undefined): () => LambdaClient {
+  let client: LambdaClient | undefined;
+  return () => (client ??= new LambdaClient({ region }));
+}
 
 export class LambdaTarget {
   constructor(
