@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { TributaryClient, LIVE_DEFAULTS, type DeliveredRecord } from '../../packages/client/src';
 import { LIVE_FUNCTION } from '../../lambdas/http/live-routes';
-import { metered, type CapacityMeter } from '../../lambdas/store/capacity-meter';
+import { metered, type CapacityMeter } from '../../lambdas/observability/capacity-meter';
 import { PRICES, SECONDS_PER_MONTH, SQS_LONG_POLL_SECONDS } from '../prices';
 import { summarize, type BenchContext, type ScenarioResult } from '../scenario';
 

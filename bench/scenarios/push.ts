@@ -15,7 +15,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppendListener } from '../../lambdas/core/log/appends';
-import { metered, s3PriceClass } from '../../lambdas/store/capacity-meter';
+import { metered, s3PriceClass } from '../../lambdas/observability/capacity-meter';
 import { chunk, summarize, type BenchContext, type ScenarioResult } from '../scenario';
 import { DEFAULT_SEED, OrderEvents, recordBytes, type BenchRecord } from '../workload';
 

@@ -125,7 +125,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: 'No token, or an unknown, revoked or malformed one.',
   403: 'The token lacks the permission on the topic.',
   404: 'No such route, topic, partition, group, dead letter or token.',
-  409: 'Conflict: the topic exists, the consumer does not hold the lease, or the same Idempotency-Key is still running.',
+  409: 'Conflict: the topic or subscription exists, the consumer does not hold the lease, or the group has live consumers (offset reset without force).',
   413: 'Over a limit: 500 records or 6,000,000 bytes per request, 1 MiB per record.',
   416: 'The offset is outside [startOffset, endOffset].',
   422: 'The Idempotency-Key was used before with another body.',

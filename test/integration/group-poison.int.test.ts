@@ -7,7 +7,7 @@
  */
 import { LEASE_EXPIRED_ERROR } from '../../lambdas/core/groups/expiry';
 import type { PollRequest } from '../../lambdas/core/groups/groups';
-import { metered } from '../../lambdas/store/capacity-meter';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { buildEngine, type Engine } from '../support/engine';
 import { createTestTables, type TestTables } from '../support/backends';
 

@@ -7,7 +7,7 @@
  */
 import type { AcquiredRecord, ReceiveRequest } from '../../lambdas/core/share/share-groups';
 import { NO_METRICS, setMetricsSink } from '../../lambdas/core/metrics';
-import { metered } from '../../lambdas/store/capacity-meter';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { RecordingMetrics } from '../support/metrics';
 import { createTestTables, type TestTables } from '../support/backends';
 import { shareContainer, type ShareContainer } from '../support/share';
