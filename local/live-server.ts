@@ -19,6 +19,7 @@ import { LiveNotifier } from '../lambdas/core/live/notifier';
 import type { ConnectionPoster } from '../lambdas/core/live/ports';
 import { currentTopicIdOf } from '../lambdas/core/live/topic-check';
 import { upgradeToken } from '../lambdas/core/live/session';
+import { rawHeaderValues } from './server';
 
 /** A running local live server. */
 export interface LocalLive {
@@ -91,7 +92,8 @@ export function attachLiveServer(
     const id = connectionId();
     const sessions = (await runtime()).liveSessions;
     try {
-      await sessions.connect(id, upgradeToken(req.headers, query));
+      // Node keeps only the first of repeated Authorization headers in req.headers: count the raw ones.
+      await sessions.connect(id, upgradeToken({ authorization: rawHeaderValues(req.rawHeaders, 'authorization') }, query));
     } catch (error) {
       if (error instanceof TributaryError && error.code === 'UNAUTHENTICATED') {
         return refuse(socket, 401, error.code, error.message);

@@ -16,6 +16,7 @@ import { upgradeToken } from '../core/live/session';
 /** `$connect` events also carry the upgrade request's headers and query (the V2 type leaves them out). */
 export type LiveEvent = APIGatewayProxyWebsocketEventV2 & {
   headers?: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
   queryStringParameters?: Record<string, string | undefined> | null;
 };
 
@@ -28,7 +29,7 @@ async function route(event: LiveEvent): Promise<APIGatewayProxyResult> {
   const sessions = getRuntime().liveSessions;
   if (routeKey === '$connect') {
     try {
-      await sessions.connect(connectionId, upgradeToken(event.headers, event.queryStringParameters));
+      await sessions.connect(connectionId, upgradeToken(event.headers, event.queryStringParameters, event.multiValueHeaders));
       return { statusCode: 200, body: '' };
     } catch (error) {
       if (error instanceof TributaryError && error.code === 'UNAUTHENTICATED') {

@@ -24,11 +24,22 @@ const MESSAGE = z.discriminatedUnion('action', [
 
 /** The token of an upgrade request: `Authorization: Bearer …`, else `?token=` (browsers cannot set headers). */
 export function upgradeToken(
-  headers: Record<string, string | string[] | undefined> | undefined,
+  headers: Record<string, string | readonly string[] | undefined> | undefined,
   query: Record<string, string | undefined> | null | undefined,
+  multiValueHeaders?: Record<string, readonly string[] | undefined> | null,
 ): string | undefined {
-  const header = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-  return bearerToken(Array.isArray(header) ? header[0] : header) ?? (query?.token || undefined);
+  const values = authorizationValues(multiValueHeaders) ?? authorizationValues(headers) ?? [];
+  // As on the REST API: two Authorization headers are refused, never read one way here and another there.
+  if (values.length > 1) throw new UnauthenticatedError('Send one Authorization header, not several.');
+  return bearerToken(values[0]) ?? (query?.token || undefined);
+}
+
+/** Every value of the Authorization header (any case of the name), or undefined when there is none. */
+function authorizationValues(headers: Record<string, string | readonly string[] | undefined> | null | undefined): string[] | undefined {
+  const values = Object.entries(headers ?? {})
+    .filter(([name]) => name.toLowerCase() === 'authorization')
+    .flatMap(([, value]) => (value === undefined ? [] : typeof value === 'string' ? [value] : [...value]));
+  return values.length > 0 ? values : undefined;
 }
 
 /** What the session needs: tokens, topic lookup (throws TopicNotFoundError), connections. */
