@@ -233,6 +233,8 @@ export interface GroupStore {
   ): Promise<boolean>;
   /** Atomically writes the dead letter and moves the committed offset past it (conditional on the state read). */
   deadLetter(key: GroupKey, expected: GroupPartition, consumer: string, letter: StoredDeadLetter): Promise<boolean>;
+  /** Names of the groups that have polled this topic incarnation, in name order. */
+  groupsReading(topic: string, topicId: string): Promise<string[]>;
 }
 
 /** A dead letter as the store keeps it: the record as a one-record batch blob, inline or in S3. */
