@@ -120,6 +120,14 @@ describe('the 1,000-line round trip', () => {
     expect(await ok(['consume', topic, '--group', 'readers'])).toBe('');
   });
 
+  test('groups list --topic shows each group reading the topic with its lag and members', async () => {
+    const listed = await json(['groups', 'list', '--topic', topic]);
+    expect(listed.groups).toContainEqual({ group: 'readers', type: 'consumer', lag: 0, members: expect.any(Number) });
+    const table = await ok(['groups', 'list', '--topic', topic]);
+    expect(table).toMatch(/Group\s+Type\s+Lag\s+Members/);
+    expect(table).toMatch(/readers\s+consumer\s+0/);
+  });
+
   test('fetch reads a partition from an offset', async () => {
     const { partitions } = await client.admin.describeTopic(topic);
     const fullest = partitions.reduce((a, b) => (b.endOffset > a.endOffset ? b : a));

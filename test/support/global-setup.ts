@@ -18,7 +18,8 @@ export const S3_ENDPOINT_ENV = 'TRIBUTARY_TEST_S3_ENDPOINT';
 export const EMULATORS_KEY = '__tributaryTestEmulators';
 
 export default async function globalSetup(): Promise<void> {
-  const [dynamodb, s3] = await Promise.allSettled([startDynamoDbLocal(), startS3rver()]);
+  // A loaded machine (CI on 2 cores shared with other jobs) can take well over 15 s to start the JVM.
+  const [dynamodb, s3] = await Promise.allSettled([startDynamoDbLocal({ readyTimeoutMs: 90_000 }), startS3rver()]);
   const stops = [dynamodb, s3].flatMap((r) => (r.status === 'fulfilled' ? [() => r.value.stop()] : []));
   (globalThis as Record<string, unknown>)[EMULATORS_KEY] = stops;
   if (dynamodb.status === 'rejected' || s3.status === 'rejected') {

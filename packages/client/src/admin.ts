@@ -10,8 +10,10 @@ import type {
   RedriveRequest,
   TokenInfo,
   TopicDescription,
+  TopicReader,
   TopicSummary,
   UpdateTopicRequest,
+  WhoAmI,
 } from './types';
 
 export interface ListDeadLettersRequest {
@@ -52,6 +54,21 @@ export class Admin {
   /** Committed offsets, lag and lease holders of a group on a topic. */
   describeGroup(group: string, topic: string): Promise<GroupDescription> {
     return this.transport.request({ method: 'GET', path: apiPath`/v1/groups/${group}`, query: { topic }, retry: 'idempotent' });
+  }
+
+  /** Every consumer group, share group and subscription reading the topic, with its total lag and live members. */
+  async listTopicGroups(topic: string): Promise<TopicReader[]> {
+    const response = await this.transport.request<{ groups: TopicReader[] }>({
+      method: 'GET',
+      path: apiPath`/v1/topics/${topic}/groups`,
+      retry: 'idempotent',
+    });
+    return response.groups;
+  }
+
+  /** The calling token: id, name and permissions. */
+  whoami(): Promise<WhoAmI> {
+    return this.transport.request({ method: 'GET', path: '/v1/whoami', retry: 'idempotent' });
   }
 
   /** Releases a consumer's leases at once. */
