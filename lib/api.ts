@@ -10,6 +10,7 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  Method,
   MethodLoggingLevel,
   RequestAuthorizer,
   RestApi,
@@ -30,6 +31,12 @@ export interface TributaryApiProps {
   readonly handlers: Readonly<Record<HandlerName, IFunction>>;
   /** The token authorizer (REQUEST type, identity source: the `Authorization` header). */
   readonly authorizer: IFunction;
+  /**
+   * Serves the web console's static files at `/console` and
+   * `/console/{proxy+}` (GET, no authorizer: the files are public).
+   * @default no console
+   */
+  readonly console?: IFunction;
   /**
    * The stage name. The paths already start with `/v1`, so the stage is not
    * a version: URLs look like `https://…/prod/v1/topics`.
@@ -106,6 +113,8 @@ export class TributaryApi extends Construct {
   readonly restApi: RestApi;
   /** The stage's base URL, ending in `/` (append `v1/topics`…). */
   readonly url: string;
+  /** The console's GET methods (without authorizer), when there is a console. */
+  readonly consoleMethods: readonly Method[];
 
   constructor(scope: Construct, id: string, props: TributaryApiProps) {
     super(scope, id);
@@ -159,6 +168,16 @@ export class TributaryApi extends Construct {
         authorizationType: AuthorizationType.CUSTOM,
       });
     }
+
+    const consoleMethods: Method[] = [];
+    if (props.console) {
+      const files = new LambdaIntegration(props.console, { proxy: true, allowTestInvoke: false });
+      const root = this.restApi.root.resourceForPath('/console');
+      for (const resource of [root, root.addResource('{proxy+}')]) {
+        consoleMethods.push(resource.addMethod('GET', files, { operationName: 'getConsole', authorizationType: AuthorizationType.NONE }));
+      }
+    }
+    this.consoleMethods = consoleMethods;
 
     addGatewayErrorResponses(this.restApi);
     if (executionLogging) {

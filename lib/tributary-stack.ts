@@ -168,6 +168,7 @@ export class TributaryStack extends Stack {
     this.api = new TributaryApi(this, 'Api', {
       handlers: handlers as Record<HandlerName, NodejsFunction>,
       authorizer: this.functions.authorizer,
+      console: this.functions.console,
       removalPolicy,
       stageName: props.stageName,
       throttlingRateLimit: props.throttlingRateLimit,

@@ -159,10 +159,12 @@ export interface FunctionSpec {
   readonly scheduleMinutes?: number;
   /** The function invokes itself asynchronously (fan-out of one run into bounded pieces). */
   readonly invokesItself?: boolean;
+  /** The built web console (console/dist) is bundled beside the handler, in `console/`. */
+  readonly bundlesConsole?: boolean;
 }
 
 /** One Lambda function per handler, with the access it needs and nothing more. */
-export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver', FunctionSpec>> = {
+export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' | 'console', FunctionSpec>> = {
   archiver: {
     entry: 'lambdas/handlers/archiver.ts',
     memoryMb: 1024,
@@ -233,6 +235,14 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver',
     memoryMb: 256,
     timeoutSeconds: 10,
     tables: {},
+  },
+  // The web console's static files under /console (no authorizer: they are public; the API calls are not).
+  console: {
+    entry: 'lambdas/handlers/console.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: {},
+    bundlesConsole: true,
   },
   upstash: {
     entry: 'lambdas/handlers/upstash.ts',

@@ -124,8 +124,8 @@ describe('the 1,000-line round trip', () => {
     const listed = await json(['groups', 'list', '--topic', topic]);
     expect(listed.groups).toContainEqual({ group: 'readers', type: 'consumer', lag: 0, members: expect.any(Number) });
     const table = await ok(['groups', 'list', '--topic', topic]);
-    expect(table).toMatch(/Group\s+Type\s+Lag\s+Members/);
-    expect(table).toMatch(/readers\s+consumer\s+0/);
+    expect(table).toMatch(/Group\W+Type\W+Lag\W+Members/);
+    expect(table).toMatch(/readers\W+consumer\W+0\W/);
   });
 
   test('fetch reads a partition from an offset', async () => {
@@ -287,7 +287,8 @@ describe('tokens', () => {
     expect(listed.tokens.some((t: object) => 'token' in t)).toBe(false);
     expect(await ok(['tokens', 'list'])).toContain('orders*=produce audit=consume');
 
-    const forbidden = await tributary(['topics', 'list'], { env: { TRIBUTARY_TOKEN: created.token } });
+    // (Listing topics needs no permission: the list holds what the token may see.)
+    const forbidden = await tributary(['tokens', 'list'], { env: { TRIBUTARY_TOKEN: created.token } });
     expect(forbidden.code).toBe(4);
     expect(forbidden.stderr).toContain('FORBIDDEN');
 
