@@ -1,5 +1,5 @@
 /** Turning API values into text a person reads. */
-import type { TributaryRecord } from './api';
+import type { TributaryRecord } from '../../packages/client/src/types';
 
 /** `2026-12-04 15:31:51.123` in local time. */
 export function formatTime(ms: number | null | undefined): string {

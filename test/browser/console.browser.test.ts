@@ -4,6 +4,7 @@
  * server — the same server `npm start` runs, with the console it serves at
  * /console/. Skipped, saying why, only when no Chromium is installed.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { buildConsole } from '../../console/build';
 import { startTestStack, type TestStack } from '../support/backends';
@@ -100,6 +101,12 @@ describeInBrowser('web console in Chromium', () => {
     const detail = page.locator('.record-detail pre');
     await expect(detail.textContent()).resolves.toContain(`"note": "${demo.needle}"`);
     await expect(page.locator('.record-detail').textContent()).resolves.toContain('order-1017');
+    // Export: the records that match, as JSON lines.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON lines' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${demo.orders}-records.jsonl`);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ key: 'order-1017', value: { orderId: 1017 } });
   });
 
   it('shows a binary value as hex and searches by header', async () => {
@@ -121,12 +128,23 @@ describeInBrowser('web console in Chromium', () => {
     await page.getByText(`${demo.ordersCount + 1} records loaded`).waitFor();
   });
 
+  it('tails new records live, as they are produced', async () => {
+    await page.getByRole('button', { name: 'Live tail' }).click();
+    await page.getByText('· tailing').waitFor();
+    await api.post(`/v1/topics/${demo.orders}/records`, { records: [{ key: 'tailed', value: { live: 'tail-marker' } }] });
+    await page.getByText(`${demo.ordersCount + 2} records loaded`).waitFor();
+    await page.getByRole('cell', { name: 'tailed' }).waitFor();
+    await page.getByRole('button', { name: 'Stop live tail' }).click();
+    await page.getByText('· tailing').waitFor({ state: 'detached' });
+  });
+
   it("shows a group's lag per partition and in total", async () => {
     await open(`#/groups?topic=${demo.orders}&group=${demo.group}&type=consumer`);
-    await expect(page.getByTestId('group-lag').textContent()).resolves.toBe(String(demo.ordersCount + 1));
+    // Every record: the seeded ones, the one produced from the form and the tailed one.
+    await expect(page.getByTestId('group-lag').textContent()).resolves.toBe(String(demo.ordersCount + 2));
     await page.getByRole('heading', { name: /billing/ }).waitFor();
     const readers = page.locator('.reader-list li', { hasText: demo.group });
-    await expect(readers.first().textContent()).resolves.toContain(`lag ${demo.ordersCount + 1}`);
+    await expect(readers.first().textContent()).resolves.toContain(`lag ${demo.ordersCount + 2}`);
   });
 
   it('redrives a dead letter after a confirmation, and it is gone', async () => {

@@ -19,6 +19,8 @@ interface FetchAnswer {
 
 /** Loaded records are kept up to this many (the oldest are dropped while tailing). */
 const MAX_LOADED = 5000;
+/** Up to this many partitions, the live tail holds one long poll per partition. */
+const LONG_POLL_PARTITIONS = 4;
 
 const byTime = (a: TributaryRecord, b: TributaryRecord) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset;
 
@@ -136,17 +138,21 @@ export function RecordBrowser({ topic, refreshKey }: { topic: TopicDescription; 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [topic.name, partition, refreshKey]);
 
-  // Live tail: each partition long-polls from where the loaded range ends.
+  // Live tail: each partition long-polls from where the loaded range ends. A browser keeps about
+  // six connections per host, so past LONG_POLL_PARTITIONS partitions it polls briefly every 2 s instead.
   useEffect(() => {
     if (!tailing) return;
     const abort = new AbortController();
+    const waitMs = partitions.length > LONG_POLL_PARTITIONS ? 0 : 10_000;
+    const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 2000));
     const tail = async (p: number) => {
       while (!abort.signal.aborted) {
         try {
           const from = next.current.get(p) ?? topic.partitions[p]?.endOffset ?? 0;
-          const a = await fetchPartition(topic.name, p, { offset: from, limit: 100, waitMs: 10_000 }, abort.signal);
+          const a = await fetchPartition(topic.name, p, { offset: from, limit: 100, waitMs }, abort.signal);
           next.current.set(p, a.nextOffset);
           if (a.records.length > 0) setRecords((old) => [...old, ...a.records].sort(byTime).slice(-MAX_LOADED));
+          else if (waitMs === 0) await pause();
         } catch (e) {
           if (abort.signal.aborted) return;
           setError(e);
