@@ -5,6 +5,7 @@
  *   *.cdk.test.ts   assertions on the synthesized CloudFormation template
  *   *.e2e.test.ts   the HTTP API as a client sees it: the local server, or any
  *                   deployed URL when TRIBUTARY_URL and TRIBUTARY_TOKEN are set
+ *   *.browser.test.ts  the web console in headless Chromium against the local server
  * The global setup starts DynamoDB Local and s3rver once per run, on free
  * loopback ports, and the teardown stops them.
  */
@@ -32,5 +33,6 @@ module.exports = {
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.int.test.ts'] },
     { ...shared, displayName: 'cdk', testMatch: ['<rootDir>/test/**/*.cdk.test.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.test.ts'] },
+    { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser.test.ts'] },
   ],
 };

@@ -12,6 +12,9 @@ import { ArchiveReader } from './core/archive/archive-reader';
 import { DeadLetterService, DeadLetterWriter } from './core/dead-letters';
 import { FetchService } from './core/log/fetch';
 import { GroupService } from './core/groups/groups';
+import { ConsumerGroupReaders } from './core/groups/readers';
+import type { TopicReaderSource } from './core/readers';
+import { TopicReadersService } from './core/topic-readers';
 import { PartitionLog } from './core/log/log';
 import { ProduceService } from './core/log/produce';
 import { ShareGroupService } from './core/share/share-groups';
@@ -151,6 +154,16 @@ export class Runtime {
           this.config.inlineBatchMaxBytes,
         ),
     );
+  }
+  /**
+   * Who reads a topic (`GET /v1/topics/{topic}/groups`): one source per
+   * consumption model.
+   */
+  get readerSources(): TopicReaderSource[] {
+    return [new ConsumerGroupReaders(this.topics, this.log, this.groupStore), this.shareGroups, this.subscriptions];
+  }
+  get topicReaders(): TopicReadersService {
+    return this.once('topicReaders', () => new TopicReadersService(this.topics, this.readerSources));
   }
   get deadLetters(): DeadLetterService {
     return this.once(

@@ -10,6 +10,7 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  Method,
   MethodLoggingLevel,
   RequestAuthorizer,
   RestApi,
@@ -36,6 +37,12 @@ export interface TributaryApiProps {
    * (`TRIBUTARY_AUTH_MODE=function`, see lambdas/http/middleware.ts).
    */
   readonly authorizer: IFunction | undefined;
+  /**
+   * Serves the web console's static files at `/console` and
+   * `/console/{proxy+}` (GET, no authorizer: the files are public).
+   * @default no console
+   */
+  readonly console?: IFunction;
   /**
    * The stage name. The paths already start with `/v1`, so the stage is not
    * a version: URLs look like `https://…/prod/v1/topics`.
@@ -116,6 +123,8 @@ export class TributaryApi extends Construct {
   readonly restApi: RestApi;
   /** The stage's base URL, ending in `/` (append `v1/topics`…). */
   readonly url: string;
+  /** The console's GET methods (without authorizer), when there is a console. */
+  readonly consoleMethods: readonly Method[];
 
   constructor(scope: Construct, id: string, props: TributaryApiProps) {
     super(scope, id);
@@ -174,6 +183,16 @@ export class TributaryApi extends Construct {
           : { authorizationType: AuthorizationType.NONE }),
       });
     }
+
+    const consoleMethods: Method[] = [];
+    if (props.console) {
+      const files = new LambdaIntegration(props.console, { proxy: true, allowTestInvoke: false });
+      const root = this.restApi.root.resourceForPath('/console');
+      for (const resource of [root, root.addResource('{proxy+}')]) {
+        consoleMethods.push(resource.addMethod('GET', files, { operationName: 'getConsole', authorizationType: AuthorizationType.NONE }));
+      }
+    }
+    this.consoleMethods = consoleMethods;
 
     addGatewayErrorResponses(this.restApi);
     if (executionLogging) {

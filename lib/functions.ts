@@ -72,6 +72,22 @@ export const BUNDLING: BundlingOptions = {
  * tells the two apart. `test/cdk/iam.cdk.test.ts` fails when the code starts
  * using an S3 command these do not cover.
  */
+/**
+ * The console function's bundling: build the console (unless console/dist is
+ * already newer than its sources) and copy it beside the handler. Local
+ * commands, no Docker, as the rest of the bundling.
+ */
+export function consoleBundling(): BundlingOptions {
+  return {
+    ...BUNDLING,
+    commandHooks: {
+      beforeBundling: (inputDir) => [`cd "${inputDir}" && npx tsx console/build.ts --if-stale`],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [`cp -R "${inputDir}/console/dist" "${outputDir}/console"`],
+    },
+  };
+}
+
 export const S3_ACTIONS: Readonly<Record<Access, readonly string[]>> = {
   read: ['s3:GetObject'],
   readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
@@ -210,7 +226,7 @@ export class TributaryFunctions extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
-      bundling: BUNDLING,
+      bundling: spec.bundlesConsole ? consoleBundling() : BUNDLING,
       environment,
       logGroup,
       role,

@@ -64,7 +64,9 @@ export const NAG_REASONS = {
   requestValidation:
     'Every handler validates path, query and body with the zod schemas shared with the local server, and answers 400 INVALID_REQUEST naming the field; an API Gateway model would duplicate those schemas in JSON Schema and drift. Path parameters always exist when a route matches, and the Authorization header is the authorizer identity source (missing means 401 before any Lambda runs).',
   cognito:
-    'Clients authenticate with Tributary bearer tokens carrying per-topic permissions, checked by the Lambda REQUEST authorizer against the tokens table (decisions cached 60 s); there are no end users, so no Cognito user pool, by design. Every method has the authorizer (AwsSolutions-APIG4 holds).',
+    'Clients authenticate with Tributary bearer tokens carrying per-topic permissions, checked by the Lambda REQUEST authorizer against the tokens table (decisions cached 60 s); there are no end users, so no Cognito user pool, by design. Every /v1 method has the authorizer (AwsSolutions-APIG4 holds); only the static console files under /console are public.',
+  consoleNoAuth:
+    'The web console is static files (HTML, script, stylesheet) with nothing secret in them; a browser cannot send a bearer token when it loads a page. The console asks for a token and sends it to the /v1 routes, which all have the authorizer.',
   waf:
     'A web ACL is optional per deployment (it costs per request and per rule): set tributary:webAclArn to associate one. Without it the stage is still throttled (rate and burst limits) and every method requires a token.',
   accessLogsOff:
@@ -116,6 +118,7 @@ export function acknowledgeNagFindings(scope: NagScope): void {
   const restApi = api.restApi;
   acknowledge(restApi, 'AwsSolutions-APIG2', NAG_REASONS.requestValidation);
   acknowledge(restApi, 'AwsSolutions-COG4', NAG_REASONS.cognito);
+  for (const method of api.consoleMethods) acknowledge(method, 'AwsSolutions-APIG4', NAG_REASONS.consoleNoAuth);
   const stage = restApi.deploymentStage;
   if (scope.functionSideAuth) acknowledge(restApi, 'AwsSolutions-APIG4', NAG_REASONS.functionSideAuth);
   if (!scope.webAcl) acknowledge(stage, 'AwsSolutions-APIG3', NAG_REASONS.waf);

@@ -214,6 +214,7 @@ export class TributaryStack extends Stack {
     this.api = new TributaryApi(this, 'Api', {
       handlers: handlers as Record<HandlerName, NodejsFunction>,
       authorizer: props.authMode === 'function' ? undefined : this.functions.authorizer,
+      console: this.functions.console,
       removalPolicy,
       stageName: props.stageName,
       throttlingRateLimit: props.throttlingRateLimit,

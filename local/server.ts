@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -13,6 +14,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { consoleResponse, isConsolePath } from '../lambdas/http/console-assets';
 import { FUNCTIONS, findRoute, type HandlerName } from '../lambdas/http/routes';
 import {
   authorizerEvent,
@@ -45,6 +47,8 @@ export interface LocalServerOptions {
   log?: (line: string) => void;
   /** Also log one line per request. */
   accessLog?: boolean;
+  /** The built web console served at `/console/` (default: console/dist; see console/build.ts). */
+  consoleDir?: string;
 }
 
 const MB = 1024 * 1024;
@@ -156,6 +160,7 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
   const loadHandler = options.loadHandler ?? ((name: HandlerName) => importHandler(name) as Promise<ProxyHandler>);
   const loadAuthorizer = options.loadAuthorizer ?? (() => importHandler('authorizer') as Promise<AuthorizerHandler>);
   const authCache = new Map<string, { result: unknown; expiresAt: number }>();
+  const consoleDir = options.consoleDir ?? join(__dirname, '..', 'console', 'dist');
 
   /** Runs (or reuses) the authorizer and applies its policy; resolves the proxy event's authorizer context. */
   async function authorize(
@@ -199,6 +204,13 @@ export function createLocalServer(options: LocalServerOptions = {}): Server {
     const method = req.method ?? 'GET';
     const body = await readBody(req, maxBody);
     if (!body) throw GATEWAY.tooLarge();
+    // The web console: static, public (no authorizer), as on the deployed API.
+    if (isConsolePath(pathname) && (method === 'GET' || method === 'HEAD')) {
+      const page = consoleResponse(consoleDir, pathname);
+      const headers = Object.fromEntries(Object.entries(page.headers).map(([k, v]) => [k, [v]]));
+      send(res, page.statusCode, headers, method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(page.body));
+      return page.statusCode;
+    }
     const found = findRoute(method, pathname);
     if (!found) throw new Reply(404, 'NOT_FOUND', `No route matches ${method} ${pathname}.`);
     const info: RequestInfo = {

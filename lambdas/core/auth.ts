@@ -160,6 +160,18 @@ export function isAllowed(identity: Identity, action: Action, topic: string): bo
   return identity.permissions.some((p) => p.actions.includes(action) && patternCovers(p.topics, topic));
 }
 
+/** True when the identity holds any permission (produce, consume or admin) on `topic`. */
+export function mayUseTopic(identity: Identity, topic: string): boolean {
+  return identity.permissions.some((p) => p.actions.length > 0 && patternCovers(p.topics, topic));
+}
+
+/** Throws ForbiddenError unless the identity holds some permission on `topic`. */
+export function authorizeAny(identity: Identity, topic: string): void {
+  if (!mayUseTopic(identity, topic)) {
+    throw new ForbiddenError('produce, consume or admin', `topic '${topic}'`);
+  }
+}
+
 /** Throws ForbiddenError unless the identity may perform `action` on `topic` (`*`: all topics). */
 export function authorize(identity: Identity, action: Action, topic: string): void {
   if (!isAllowed(identity, action, topic)) {

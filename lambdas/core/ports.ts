@@ -328,6 +328,8 @@ export interface GroupStore {
   recordExpiry(key: GroupKey, expected: GroupPartition, consumer: string, attempts: number, lastError: string): Promise<boolean>;
   /** Applies an offset reset if the member view is unchanged; false otherwise. */
   resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean>;
+  /** Names of the groups that have polled this topic incarnation, in name order. */
+  groupsReading(topic: string, topicId: string): Promise<string[]>;
 }
 
 /** A dead letter as the store keeps it: the record as a one-record batch blob, inline or in S3. */

@@ -1,4 +1,5 @@
 /** Lambda: topic administration (create, list, describe, change, delete). */
+import { mayUseTopic } from '../core/auth';
 import { createHttpHandler, type HttpRequest } from '../http/middleware';
 import { parseCreateTopic, parseJsonBody, parseTopicName, parseUpdateTopic } from '../http/schemas';
 import { presentTopic } from '../http/present';
@@ -12,7 +13,11 @@ export const handler = createHttpHandler({
     request.authorizeTopic(input.name);
     return { statusCode: 201, body: presentTopic(await getRuntime().topics.create(input)) };
   },
-  listTopics: async () => ({ statusCode: 200, body: { topics: await getRuntime().topics.list() } }),
+  // Any valid token: only the topics it holds some permission on (all of them for a `*` grant), never 403.
+  listTopics: async (request) => {
+    const topics = await getRuntime().topics.list();
+    return { statusCode: 200, body: { topics: topics.filter((t) => mayUseTopic(request.identity, t.name)) } };
+  },
   describeTopic: async (request) => ({
     statusCode: 200,
     body: presentTopic(await getRuntime().topics.describe(topicParam(request))),

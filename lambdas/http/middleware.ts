@@ -8,7 +8,7 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authorize, credentialsOf, type Identity, type Permission } from '../core/auth';
+import { authorize, authorizeAny, credentialsOf, type Identity, type Permission } from '../core/auth';
 import { RouteNotFoundError, TributaryError, UnauthenticatedError } from '../core/errors';
 import { observability } from '../observability/middleware';
 import { getRuntime } from '../runtime';
@@ -84,10 +84,23 @@ function routeOf(event: APIGatewayProxyEvent): Route {
   return route;
 }
 
-/** The route's permission; a route open to any valid token (`'none'`) has no topic to check. */
+/** The route's permission; a route open to any valid token (`'none'`) or any permission (`'any'`) names none. */
 function permissionOf(route: Route): Action {
-  if (route.action === 'none') throw new Error(`${route.operation} needs no permission: there is nothing to authorize`);
+  if (route.action === 'none' || route.action === 'any') {
+    throw new Error(`${route.operation} needs no single permission: pass the action to authorizeTopic`);
+  }
   return route.action;
+}
+
+/** Checks the route's permission on the topic in its path, or on `*` for routes that name no topic. */
+function authorizeRoute(identity: Identity, route: Route, pathTopic: string | undefined): void {
+  if (route.action === 'none') return;
+  if (route.action === 'any') {
+    if (route.topicIn === 'path') authorizeAny(identity, pathTopic ?? '*');
+    return;
+  }
+  if (route.topicIn === 'path') authorize(identity, route.action, pathTopic ?? '*');
+  if (route.topicIn === 'none') authorize(identity, route.action, '*');
 }
 
 function toResult(response: HttpResponse, meter: CapacityMeter, exposeCapacity: boolean): APIGatewayProxyResult {
@@ -131,10 +144,7 @@ export function createHttpHandler(operations: Readonly<Record<string, Operation>
       const operation = operations[route.operation];
       if (!operation) throw new RouteNotFoundError(event.httpMethod, event.path);
       const identity = await resolveIdentity(event, authorizations.get(event));
-      if (route.action !== 'none') {
-        if (route.topicIn === 'path') authorize(identity, route.action, event.pathParameters?.topic ?? '*');
-        if (route.topicIn === 'none') authorize(identity, route.action, '*');
-      }
+      authorizeRoute(identity, route, event.pathParameters?.topic);
       const meter = new CapacityMeter();
       const response = await withMeter(meter, () =>
         operation({

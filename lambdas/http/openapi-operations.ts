@@ -76,8 +76,11 @@ export const V1_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   listTopics: {
     summary: 'List topics',
     tag: 'Topics',
-    success: { status: 200, description: 'Every topic.', body: responses.topicList },
-    errors: [403],
+    success: {
+      status: 200,
+      description: 'The topics on which the token holds any permission (every topic for a `*` grant).',
+      body: responses.topicList,
+    },
   },
   describeTopic: {
     summary: 'Describe a topic: its partitions, offsets, tier sizes and config',
@@ -209,6 +212,17 @@ export const V1_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     tag: 'Tokens',
     success: { status: 204, description: 'Revoked.' },
     errors: REQUEST_ERRORS,
+  },
+  listTopicGroups: {
+    summary: "Who reads a topic: its consumer groups, share groups and subscriptions, with their lag and live members",
+    tag: 'Consumer groups',
+    success: { status: 200, description: 'Every reader of the topic, by type then name.', body: responses.topicReaderList },
+    errors: [400, 403, 404],
+  },
+  whoami: {
+    summary: 'The calling token: its id, name and permissions',
+    tag: 'Meta',
+    success: { status: 200, description: 'The token (never its secret).', body: responses.whoami },
   },
   getOpenApi: {
     summary: 'This OpenAPI description',

@@ -261,3 +261,22 @@ export function upstashErrorBody(status: number) {
     ...ERROR_DETAILS[status],
   });
 }
+
+/** `GET /v1/topics/{topic}/groups`: who reads the topic. */
+export const topicReaderList = z.strictObject({
+  groups: z.array(
+    z.strictObject({
+      group: z.string(),
+      type: z.enum(['consumer', 'share', 'subscription']),
+      lag: z.number().int().min(0).describe('Records still to process (a share group: `available`).'),
+      members: z.number().int().min(0).describe('Live members (0 for a subscription).'),
+    }),
+  ),
+});
+
+/** `GET /v1/whoami`: the calling token, never its secret. */
+export const whoami = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  permissions: z.array(permission),
+});

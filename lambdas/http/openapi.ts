@@ -67,6 +67,8 @@ const REQUEST_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
 const RESPONSE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Topic: responses.topic,
   TopicList: responses.topicList,
+  TopicReaderList: responses.topicReaderList,
+  Whoami: responses.whoami,
   ProduceResponse: responses.produceResponse,
   Record: responses.record,
   FetchResponse: responses.fetchResponse,
@@ -227,6 +229,7 @@ function permissionText(route: Route, doc: OperationDoc): string {
   if (doc.permission) return doc.permission;
   const action = route.action;
   if (action === 'none') return 'Any valid token.';
+  if (action === 'any') return 'Any permission (`produce`, `consume` or `admin`) on the `{topic}` in the path.';
   const where = { path: 'the `{topic}` in the path', body: 'the topic named in the body', query: 'the `topic` query parameter', none: '`*` (every topic)' };
   return `Permission \`${action}\` on ${where[route.topicIn]}.`;
 }

@@ -12,11 +12,20 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 /** The permission a route needs, checked against the topic it names (or `*`); defined by the core's auth. */
 export type { Action };
 
+/**
+ * What a route needs: one permission (`Action`); `'any'`: any one of them
+ * on the topic (reading a topic's description); `'none'`: nothing but a
+ * valid token (whoami, the topic list filtered to what the token may see,
+ * the API description).
+ */
+export type RouteAction = Action | 'any' | 'none';
+
 export type HandlerName =
   | 'topics'
   | 'produce'
   | 'fetch'
   | 'groups'
+  | 'readers'
   | 'deadLetters'
   | 'tokens'
   | 'upstash'
@@ -32,11 +41,12 @@ export interface Route {
   /** Operation name inside the handler (also the OpenAPI operationId). */
   readonly operation: string;
   /**
-   * The permission the route needs; `'none'`: any valid token may call it
-   * (it reads no topic, e.g. the API description). The token itself is
+   * The permission the route needs; `'any'`: any permission on the topic;
+   * `'none'`: any valid token may call it (it reads no topic, or filters
+   * what it answers by the token's permissions). The token itself is
    * always required: the authorizer guards every route.
    */
-  readonly action: Action | 'none';
+  readonly action: RouteAction;
   /**
    * Where the topic the permission applies to comes from: the `{topic}` path
    * parameter (checked before the handler runs), the body or the query
@@ -47,8 +57,9 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/topics', handler: 'topics', operation: 'createTopic', action: 'admin', topicIn: 'body' },
-  { method: 'GET', path: '/v1/topics', handler: 'topics', operation: 'listTopics', action: 'admin', topicIn: 'none' },
-  { method: 'GET', path: '/v1/topics/{topic}', handler: 'topics', operation: 'describeTopic', action: 'admin', topicIn: 'path' },
+  // Any valid token: the list holds only the topics the token has some permission on.
+  { method: 'GET', path: '/v1/topics', handler: 'topics', operation: 'listTopics', action: 'none', topicIn: 'none' },
+  { method: 'GET', path: '/v1/topics/{topic}', handler: 'topics', operation: 'describeTopic', action: 'any', topicIn: 'path' },
   { method: 'PATCH', path: '/v1/topics/{topic}', handler: 'topics', operation: 'updateTopic', action: 'admin', topicIn: 'path' },
   { method: 'DELETE', path: '/v1/topics/{topic}', handler: 'topics', operation: 'deleteTopic', action: 'admin', topicIn: 'path' },
   { method: 'POST', path: '/v1/topics/{topic}/records', handler: 'produce', operation: 'produce', action: 'produce', topicIn: 'path' },
@@ -93,6 +104,8 @@ export const ROUTES: readonly Route[] = [
     topicIn: 'body',
   },
   { method: 'DELETE', path: '/v1/share-groups/{group}', handler: 'shareGroups', operation: 'deleteShareGroup', action: 'admin', topicIn: 'query' },
+  // Who reads the topic: consumer groups, share groups and subscriptions, with their lag.
+  { method: 'GET', path: '/v1/topics/{topic}/groups', handler: 'readers', operation: 'listTopicGroups', action: 'consume', topicIn: 'path' },
   {
     method: 'GET',
     path: '/v1/topics/{topic}/dead-letters',
@@ -130,6 +143,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/v1/tokens/{id}', handler: 'tokens', operation: 'revokeToken', action: 'admin', topicIn: 'none' },
   // This API's OpenAPI 3.1 description (lambdas/http/openapi.ts; docs/openapi.json is the same document).
   { method: 'GET', path: '/v1/openapi.json', handler: 'meta', operation: 'getOpenApi', action: 'none', topicIn: 'none' },
+  // The token's own id, name and permissions (what a console shows and uses to hide what it may not do).
+  { method: 'GET', path: '/v1/whoami', handler: 'meta', operation: 'whoami', action: 'none', topicIn: 'none' },
   // The Upstash Kafka REST API (what the @upstash/kafka SDK calls), served by one facade function
   // (lambdas/upstash/). `body` also covers topics taken from the consumer instance's stored state.
   ...upstashRoutes([
@@ -188,10 +203,12 @@ export interface FunctionSpec {
   readonly scheduleMinutes?: number;
   /** The function invokes itself asynchronously (fan-out of one run into bounded pieces). */
   readonly invokesItself?: boolean;
+  /** The built web console (console/dist) is bundled beside the handler, in `console/`. */
+  readonly bundlesConsole?: boolean;
 }
 
 /** One Lambda function per handler, with the access it needs and nothing more. */
-export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' | 'dispatcher', FunctionSpec>> = {
+export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' | 'dispatcher' | 'console', FunctionSpec>> = {
   archiver: {
     entry: 'lambdas/handlers/archiver.ts',
     memoryMb: 1024,
@@ -243,6 +260,14 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' 
     tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
     bucket: 'readwrite',
   },
+  // Lists who reads a topic (consumer groups, share groups, subscriptions: all in the groups table); reads only.
+  readers: {
+    entry: 'lambdas/handlers/readers.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    tables: { topics: 'read', log: 'read', groups: 'read' },
+    bucket: 'read',
+  },
   deadLetters: {
     entry: 'lambdas/handlers/dead-letters.ts',
     memoryMb: 512,
@@ -279,6 +304,14 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' 
     tables: { topics: 'read', log: 'read', groups: 'readwrite', deadLetters: 'readwrite' },
     bucket: 'readwrite',
     scheduleMinutes: 1,
+  },
+  // The web console's static files under /console (no authorizer: they are public; the API calls are not).
+  console: {
+    entry: 'lambdas/handlers/console.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tables: {},
+    bundlesConsole: true,
   },
   upstash: {
     entry: 'lambdas/handlers/upstash.ts',

@@ -16,6 +16,18 @@ export const partitionSk = (key: GroupKey, partition: number) => `${partitionPre
 /** A consumer's delivered marks: attribute `d:{partition}` = [epoch, delivered]. */
 export const marksSk = (key: GroupKey, consumer: string) => `d#${key.topicId}#${consumer}`;
 
+/**
+ * The per-topic index of groups: one item per (topic, group), written the
+ * first time the group's heartbeat finds its member item without the
+ * `indexed` mark. Group and topic names never contain `~`, so this key
+ * cannot be a group's `{group}#{topic}`.
+ */
+export const readersPk = (topic: string) => `~readers#${topic}`;
+export const readerPrefix = (topicId: string) => `${topicId}#`;
+export const readerSk = (key: GroupKey) => `${readerPrefix(key.topicId)}${key.group}`;
+/** Attribute of the member item that says the group is in its topic's index. */
+export const INDEXED = 'indexed';
+
 export function toView(item: Item | undefined): GroupView {
   const members = new Map<string, { expiresAt: number; held: number[] }>();
   const member = (id: string) => {

@@ -20,6 +20,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   paginateQuery,
+  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -41,10 +42,14 @@ import { cancellationReasons, isConditionFailure, isTransactionConflict } from '
 import { deadLetterItem } from './dead-letter-store';
 import {
   marksSk,
+  INDEXED,
   membersSk,
   partitionPrefix,
   partitionSk,
   pk,
+  readerPrefix,
+  readersPk,
+  readerSk,
   reassignItems,
   releaseItem,
   resetItems,
@@ -75,6 +80,7 @@ export class DynamoGroupStore implements GroupStore {
         ReturnValues: 'ALL_OLD',
       }),
     );
+    if (out.Attributes?.[INDEXED] !== true) await this.index(key);
     const old = toView(out.Attributes);
     const members = new Map(old.members);
     const previous = members.get(consumer);
@@ -140,6 +146,43 @@ export class DynamoGroupStore implements GroupStore {
 
   async resetOffsets(key: GroupKey, change: OffsetResetChange): Promise<boolean> {
     return this.transact(resetItems(this.tableName, key, change));
+  }
+
+  /**
+   * Adds the group to its topic's index (`GET /v1/topics/{topic}/groups`),
+   * then marks the member item so later heartbeats skip it: two small writes
+   * once per group and topic incarnation. Groups from before the index
+   * existed are added by their next poll. Concurrent first polls write the
+   * same item twice, which is harmless.
+   */
+  private async index(key: GroupKey): Promise<void> {
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { gt: readersPk(key.topic), sk: readerSk(key), group: key.group } }),
+    );
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { gt: pk(key), sk: membersSk(key) },
+        UpdateExpression: 'SET #indexed = :true',
+        ExpressionAttributeNames: { '#indexed': INDEXED },
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+
+  async groupsReading(topic: string, topicId: string): Promise<string[]> {
+    const names: string[] = [];
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#gt = :gt AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#gt': 'gt', '#sk': 'sk' },
+        ExpressionAttributeValues: { ':gt': readersPk(topic), ':prefix': readerPrefix(topicId) },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) names.push(String(item.group));
+    return names;
   }
 
   async reassign(key: GroupKey, change: AssignmentChange): Promise<boolean> {

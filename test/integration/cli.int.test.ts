@@ -124,6 +124,14 @@ describe('the 1,000-line round trip', () => {
     expect(await ok(['consume', topic, '--group', 'readers'])).toBe('');
   });
 
+  test('groups list --topic shows each group reading the topic with its lag and members', async () => {
+    const listed = await json(['groups', 'list', '--topic', topic]);
+    expect(listed.groups).toContainEqual({ group: 'readers', type: 'consumer', lag: 0, members: expect.any(Number) });
+    const table = await ok(['groups', 'list', '--topic', topic]);
+    expect(table).toMatch(/Group\W+Type\W+Lag\W+Members/);
+    expect(table).toMatch(/readers\W+consumer\W+0\W/);
+  });
+
   test('fetch reads a partition from an offset', async () => {
     const { partitions } = await client.admin.describeTopic(topic);
     const fullest = partitions.reduce((a, b) => (b.endOffset > a.endOffset ? b : a));
@@ -317,7 +325,8 @@ describe('tokens', () => {
     expect(listed.tokens.some((t: object) => 'token' in t)).toBe(false);
     expect(await ok(['tokens', 'list'])).toContain('orders*=produce audit=consume');
 
-    const forbidden = await tributary(['topics', 'list'], { env: { TRIBUTARY_TOKEN: created.token } });
+    // (Listing topics needs no permission: the list holds what the token may see.)
+    const forbidden = await tributary(['tokens', 'list'], { env: { TRIBUTARY_TOKEN: created.token } });
     expect(forbidden.code).toBe(4);
     expect(forbidden.stderr).toContain('FORBIDDEN');
 

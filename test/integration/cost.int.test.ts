@@ -164,8 +164,18 @@ describe('capacity DynamoDB Local under-reports, computed by DynamoDB rules', ()
     const { meter } = await metered(() => poll(runtime, 'cost-tx'));
     const usage = meter.snapshot();
     expect(usage.dynamodbByOperation.TransactWriteItems).toBe(1);
-    // Members item + 2 partition items, each under 1 KB: 3 × 2 WCU, plus the 1-WCU heartbeat.
-    expect(usage.writeCapacityUnits).toBe(7);
+    // Members item + 2 partition items, each under 1 KB: 3 × 2 WCU, plus the 1-WCU heartbeat,
+    // plus (first poll of the group on the topic only) the topic's group-index item and its mark: 2 × 1 WCU.
+    expect(usage.writeCapacityUnits).toBe(9);
+    expect(usage.dynamodbByOperation.PutItem).toBe(1);
     expect(usage.computedRequests).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes the group index only on the first poll: a later poll pays the 1-WCU heartbeat', async () => {
+    await runtime.topics.create({ name: 'cost-index', partitions: 1 });
+    await poll(runtime, 'cost-index');
+    const { meter } = await metered(() => poll(runtime, 'cost-index'));
+    expect(meter.snapshot().writeCapacityUnits).toBe(1);
+    expect(meter.snapshot().dynamodbByOperation.PutItem).toBeUndefined();
   });
 });

@@ -36,8 +36,17 @@ describe('permissions', () => {
     expectError(await producerOnly.get('/v1/topics/orders-eu/partitions/0/records?offset=0'), 403, 'FORBIDDEN');
     expectError(await producerOnly.post('/v1/topics/payments/records', { records: [{ value: 1 }] }), 403, 'FORBIDDEN');
     expectError(await producerOnly.post('/v1/topics', { name: 'orders-new', partitions: 1 }), 403, 'FORBIDDEN');
-    expectError(await producerOnly.get('/v1/topics'), 403, 'FORBIDDEN');
+    expectError(await producerOnly.get('/v1/topics/payments'), 403, 'FORBIDDEN');
     expectError(await producerOnly.delete('/v1/topics/orders-eu'), 403, 'FORBIDDEN');
+  });
+
+  it('lists and describes only the topics the token holds a permission on (API.md: never 403 for the list)', async () => {
+    const listed = await producerOnly.get('/v1/topics');
+    expect(listed.status).toBe(200);
+    const names = (listed.body.topics as Array<{ name: string }>).map((t) => t.name);
+    expect(names).toContain('orders-eu');
+    expect(names).not.toContain('payments');
+    expect((await producerOnly.get('/v1/topics/orders-eu')).status).toBe(200);
   });
 
   it('checks the permission before validating or storing anything', async () => {

@@ -2,9 +2,11 @@
 import {
   authenticate,
   authorize,
+  authorizeAny,
   createToken,
   isAllowed,
   listTokens,
+  mayUseTopic,
   patternCovers,
   revokeToken,
   type StoredToken,
@@ -93,6 +95,24 @@ describe('authorize', () => {
   it('needs a `*` pattern for all-topics actions (token management, topic list)', () => {
     expect(() => authorize(identity, 'admin', '*')).toThrow(/'admin' permission on all topics/);
     expect(() => authorize({ ...identity, permissions: [{ topics: '*', actions: ['admin'] }] }, 'admin', '*')).not.toThrow();
+  });
+
+  it('lets any one permission on a topic read it (describe, the topic list), and no permission none', () => {
+    expect(mayUseTopic(identity, 'orders-eu')).toBe(true);
+    expect(mayUseTopic(identity, 'payments')).toBe(true);
+    expect(mayUseTopic(identity, 'payments-eu')).toBe(false);
+    expect(mayUseTopic(identity, 'ord')).toBe(false);
+    expect(() => authorizeAny(identity, 'orders-x')).not.toThrow();
+    expect(() => authorizeAny(identity, 'refunds')).toThrow("The token lacks the 'produce, consume or admin' permission on topic 'refunds'.");
+  });
+
+  it('gives the `any` route action only to routes with the topic in the path, and `none` only to routes that name no topic', () => {
+    for (const route of ROUTES) {
+      if (route.action === 'any') expect(route.topicIn).toBe('path');
+      if (route.action === 'none') expect(route.topicIn).toBe('none');
+    }
+    expect(ROUTES.find((r) => r.operation === 'describeTopic')?.action).toBe('any');
+    expect(ROUTES.find((r) => r.operation === 'listTopics')?.action).toBe('none');
   });
 
   it('throws FORBIDDEN naming the action and topic', () => {

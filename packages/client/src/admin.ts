@@ -12,8 +12,10 @@ import type {
   RedriveRequest,
   TokenInfo,
   TopicDescription,
+  TopicReader,
   TopicSummary,
   UpdateTopicRequest,
+  WhoAmI,
 } from './types';
 import type {
   CreateSubscriptionRequest,
@@ -75,6 +77,21 @@ export class Admin {
       body: request,
       retry: repeatable ? 'idempotent' : 'if-refused',
     });
+  }
+
+  /** Every consumer group, share group and subscription reading the topic, with its total lag and live members. */
+  async listTopicGroups(topic: string): Promise<TopicReader[]> {
+    const response = await this.transport.request<{ groups: TopicReader[] }>({
+      method: 'GET',
+      path: apiPath`/v1/topics/${topic}/groups`,
+      retry: 'idempotent',
+    });
+    return response.groups;
+  }
+
+  /** The calling token: id, name and permissions. */
+  whoami(): Promise<WhoAmI> {
+    return this.transport.request({ method: 'GET', path: '/v1/whoami', retry: 'idempotent' });
   }
 
   /** Releases a consumer's leases at once. */

@@ -118,6 +118,23 @@ export interface GroupDescription {
   partitions: GroupPartition[];
 }
 
+/** One reader of a topic: a consumer group, share group or push subscription (`GET /v1/topics/{topic}/groups`). */
+export interface TopicReader {
+  group: string;
+  type: 'consumer' | 'share' | 'subscription';
+  /** Records still to process (a share group's `available`). */
+  lag: number;
+  /** Live members (0 for a subscription). */
+  members: number;
+}
+
+/** The calling token (`GET /v1/whoami`), never its secret. */
+export interface WhoAmI {
+  id: string;
+  name: string;
+  permissions: Permission[];
+}
+
 export interface PollRequest {
   maxRecords?: number;
   waitMs?: number;

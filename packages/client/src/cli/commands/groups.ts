@@ -1,4 +1,5 @@
 /**
+ * `tributary groups list --topic T`: who reads a topic, with lag and live members;
  * `tributary groups describe G --topic T`: committed offsets, lag and lease
  * holders per partition; `tributary groups reset`: offset reset with a
  * dry run that prints the plan (as `kafka-consumer-groups --reset-offsets`).
@@ -12,6 +13,22 @@ import { UsageError } from '../usage-error';
 
 export function registerGroups(program: Command, context: CliContext): void {
   const groups = program.command('groups').description('inspect consumer groups');
+
+  groups
+    .command('list')
+    .description('the consumer groups, share groups and subscriptions reading a topic, with total lag and live members')
+    .requiredOption('-t, --topic <topic>', 'topic to list the readers of')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (options: OutputOptions & { topic: string }) => {
+      const readers = await context.client().admin.listTopicGroups(options.topic);
+      if (options.json) return printJson({ groups: readers });
+      if (readers.length === 0) return printLine(`Nothing reads topic ${options.topic} yet.`);
+      await printTable(
+        ['Group', 'Type', 'Lag', 'Members'],
+        readers.map((r) => [r.group, r.type, r.lag, r.members]),
+        ['left', 'left', 'right', 'right'],
+      );
+    });
 
   groups
     .command('describe')
