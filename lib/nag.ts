@@ -83,6 +83,8 @@ export const NAG_REASONS = {
     'This queue is itself the on-failure destination (a dead-letter queue) of the log stream\'s event source mapping; a dead-letter queue of a dead-letter queue would only move the same messages. An alarm fires when it holds any.',
   subscriptionFunctions:
     'The operator allowed push subscriptions to invoke the functions matching these ARN patterns (context tributary:subscriptionFunctionArns); lambda:InvokeFunction is granted on exactly those patterns and nothing else.',
+  liveConnections:
+    'PostToConnection on this WebSocket API\'s stage only (execute-api:ManageConnections on {api}/{stage}/POST/@connections/*): connection ids are made at connect time, so the policy cannot name them in advance.',
   liveAuthorization:
     'API Gateway runs WebSocket authorizers only on $connect, and an authorizer needs one identity source, while browsers send the token as ?token= and other clients as Authorization. So the $connect function checks the token itself with the REST authorizer\'s auth core (lambdas/core/auth.ts) and refuses the upgrade with 401; every later message belongs to an admitted connection, and watch checks the token again (revocation) and its consume permission on the topic.',
 } as const;
@@ -128,6 +130,14 @@ export function acknowledgeNagFindings(scope: NagScope): void {
     acknowledge(scope.live.function, 'AwsSolutions-L1', NAG_REASONS.runtime);
     acknowledge(scope.live.api, 'AwsSolutions-APIG4', NAG_REASONS.liveAuthorization);
     if (scope.tracing) acknowledge(scope.live.role, 'AwsSolutions-IAM5[Resource::*]', NAG_REASONS.xray);
+    // The dispatcher posts live notifications: ManageConnections on this API's stage, any connection id.
+    const liveApiId = stack.getLogicalId(scope.live.api.node.defaultChild as CfnElement);
+    const stageName = scope.live.stage.stageName;
+    acknowledge(
+      dispatcherRole,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${liveApiId}>/${stageName}/POST/@connections/*]`,
+      NAG_REASONS.liveConnections,
+    );
   }
   const cloudWatchRole = restApi.node.tryFindChild('CloudWatchRole');
   if (scope.cloudWatchRole && cloudWatchRole) {
