@@ -3,7 +3,7 @@
  * (an event source mapping; reading the stream is free, so an idle topic
  * invokes nothing), it turns the stream records into appends and hands them
  * to every listener (`Runtime.appendListeners`: push delivery, and live
- * notifications once merged). Its EventBridge schedule sends a scheduled
+ * notifications when TRIBUTARY_LIVE_ENDPOINT is set). Its EventBridge schedule sends a scheduled
  * event instead: it then runs the retry sweep of push subscriptions.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
