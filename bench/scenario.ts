@@ -4,7 +4,6 @@
  * per-record units and dollars (with SQS and Kinesis priced for the same
  * records beside it).
  */
-import type { AppendListener } from '../lambdas/core/log/appends';
 import type { BenchClient } from './client';
 import type { CostBreakdown, Ledger, Usage } from './ledger';
 import { PRICES, SQS_CHUNK_BYTES, SQS_MAX_BATCH } from './prices';
@@ -21,8 +20,6 @@ export interface BenchContext {
   /** The stack's URL and development token (for the typed client). */
   url: string;
   token: string;
-  /** The local stack's live-notification listener (what the stream dispatcher wakes). */
-  live: AppendListener | undefined;
 }
 
 /** What a scenario's records go through, for the SQS / Kinesis comparison. */

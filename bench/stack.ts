@@ -68,8 +68,7 @@ export async function startBenchStack(ledger: Ledger): Promise<LocalStack> {
   };
   return startLocalStack({
     port: 0,
-    // The live scenarios wake the live listener themselves until the stream poller does.
-    liveNotifications: true,
+    // The stream poller (on by default) wakes /v1/live: live-latency measures through it.
     log: () => undefined,
     server: { loadHandler, loadAuthorizer, authorizerCacheTtlMs: 60_000, log: (line) => process.stderr.write(`${line}\n`) },
   });

@@ -2,8 +2,8 @@
  * Lambda: the stream dispatcher. Woken by DynamoDB Streams on the log table
  * (an event source mapping; reading the stream is free, so an idle topic
  * invokes nothing), it turns the stream records into appends and hands them
- * to every listener (`Runtime.appendListeners`: push delivery and live
- * notifications). Its EventBridge schedule sends a scheduled
+ * to every listener (`Runtime.appendListeners`: push delivery, and live
+ * notifications when TRIBUTARY_LIVE_ENDPOINT is set). Its EventBridge schedule sends a scheduled
  * event instead: it then runs the retry sweep of push subscriptions.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';

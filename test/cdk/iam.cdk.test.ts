@@ -94,10 +94,14 @@ describe('TributaryStack IAM', () => {
               { 'Fn::GetAtt': [logicalId(stack, stack.tables.log), 'StreamArn'] },
               { 'Fn::GetAtt': [logicalId(stack, stack.pushDelivery.failedDispatches), 'Arn'] },
               '*',
+              // Live notifications (TributaryLive.grantNotify): the connections table; @connections is checked below.
+              tableArn('connections'),
             ]
           : []),
       ];
-      for (const statement of statements(name)) {
+      const isManageConnections = (s: Statement) => JSON.stringify(s.Action) === '"execute-api:ManageConnections"';
+      expect([name, statements(name).filter(isManageConnections).length]).toEqual([name, name === 'dispatcher' ? 1 : 0]);
+      for (const statement of statements(name).filter((s) => !isManageConnections(s))) {
         expect(statement.Effect).toBe('Allow');
         for (const resource of resourcesOf([statement])) expect([name, allowed]).toEqual([name, expect.arrayContaining([resource])]);
       }

@@ -3,13 +3,11 @@
  * an idle group consumer waits on the WebSocket and polls with waitMs 0
  * when notified; with the connection killed mid-way it falls back to long
  * polls, reconnects, and resumes live; every record arrives, none twice
- * within the group while leases hold.
- *
- * UNTIL THE STREAM POLLER IS MERGED: the test hands each produce's appends
- * to `stack.live.listener` itself (see live.int.test.ts).
+ * within the group while leases hold. Records are produced over HTTP only:
+ * the notifications come through the log table's stream and the stack's
+ * stream poller, never from the test.
  */
 import { LiveConnection, TributaryClient, type DeliveredRecord, type FetchLike } from '@tributary/client';
-import type { LogAppend } from '../../lambdas/core/log/appends';
 import { startTestStack, type TestStack } from '../support/backends';
 import { ApiClient, uniqueName } from '../support/http';
 
@@ -24,22 +22,10 @@ afterAll(async () => {
   await stack.stop();
 });
 
-async function produceAndDispatch(topic: { name: string; topicId: string }, values: number[]): Promise<void> {
+/** Produces over HTTP; the stream poller wakes the live notifier. */
+async function produce(topic: { name: string }, values: number[]): Promise<void> {
   const produced = await api.post(`/v1/topics/${topic.name}/records`, { records: values.map((value) => ({ value, key: `k${value}` })) });
   expect(produced.status).toBe(200);
-  const byPartition = new Map<number, number[]>();
-  for (const r of produced.body.results as Array<{ partition: number; offset: number }>) {
-    byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
-  }
-  const appends: LogAppend[] = [...byPartition].map(([partition, offsets]) => ({
-    topic: topic.name,
-    topicId: topic.topicId,
-    partition,
-    baseOffset: Math.min(...offsets),
-    count: offsets.length,
-    appendedAt: Date.now(),
-  }));
-  await stack.live!.listener.onAppends(appends);
 }
 
 /** Counts polls by their waitMs. */
@@ -81,19 +67,19 @@ describe('Consumer with live notifications', () => {
     const live = client.live as LiveConnection;
     try {
       await until(() => stack.live!.sockets.size === 1 && counting.waits.length >= 2, 'the consumers to watch');
-      await produceAndDispatch(topic, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      await produce(topic, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       await until(() => seen.length >= 10, 'the first records');
       expect(counting.waits.filter((w) => w === 0).length).toBeGreaterThan(0);
 
       // The connection dies (server side, as API Gateway drops it): records keep coming through long polls.
       for (const ws of stack.live!.sockets.values()) ws.terminate();
-      await produceAndDispatch(topic, [10, 11, 12, 13, 14]);
+      await produce(topic, [10, 11, 12, 13, 14]);
       await until(() => seen.length >= 15, 'records after the connection was lost');
 
       // Reconnected: live again.
       await until(() => live.connects >= 2 && stack.live!.sockets.size === 1, 'the reconnect');
       const pollsBefore = counting.waits.length;
-      await produceAndDispatch(topic, [15, 16, 17, 18, 19]);
+      await produce(topic, [15, 16, 17, 18, 19]);
       await until(() => seen.length >= 20, 'records after the reconnect');
       expect(counting.waits.slice(pollsBefore).filter((w) => w === 0).length).toBeGreaterThan(0);
     } finally {
@@ -140,14 +126,14 @@ describe('Consumer with live notifications', () => {
         return fetch(url, init);
       },
     });
-    await produceAndDispatch(topic, [0, 1, 2]);
+    await produce(topic, [0, 1, 2]);
     const stop = new AbortController();
     const values: number[] = [];
     for await (const page of client.follow({ topic: topic.name, partition: 0, offset: 'earliest', signal: stop.signal })) {
       values.push(...page.records.map((r) => r.value as number));
       if (values.length === 3) {
         // Caught up: the next records come by notification.
-        void until(() => stack.live!.sockets.size === 1, 'the follower to watch').then(() => produceAndDispatch(topic, [3, 4]));
+        void until(() => stack.live!.sockets.size === 1, 'the follower to watch').then(() => produce(topic, [3, 4]));
       }
       if (values.length >= 5) stop.abort();
     }

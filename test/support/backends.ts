@@ -103,8 +103,7 @@ export async function startTestStack(
     prefix: freshPrefix(),
     port: 0,
     server: { authorizerCacheTtlMs: 0, ...options.server },
-    // Tests wake `live.listener` themselves until the stream poller does (local/stack.ts).
-    liveNotifications: true,
+    // The stream poller (on by default) wakes push delivery and /v1/live.
   });
   return { url: stack.url, token: stack.token, remote: false, config: stack.config, live: stack.live, stop: () => stack.stop() };
 }
