@@ -19,7 +19,7 @@
  * findings per resource (IAM4, IAM5) are acknowledged per finding, e.g.
  * `AwsSolutions-IAM5[Resource::<Bucket.Arn>/*]`, never wholesale.
  */
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FUNCTIONS } from '../lambdas/http/routes';
 import type { TributaryApi } from './api';
@@ -133,9 +133,12 @@ export function acknowledgeNagFindings(scope: NagScope): void {
     // The dispatcher posts live notifications: ManageConnections on this API's stage, any connection id.
     const liveApiId = stack.getLogicalId(scope.live.api.node.defaultChild as CfnElement);
     const stageName = scope.live.stage.stageName;
+    // cdk-nag names unresolved pseudo parameters <AWS::…>, and shows a pinned region or account (tributary:region) as is.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     acknowledge(
       dispatcherRole,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${liveApiId}>/${stageName}/POST/@connections/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${liveApiId}>/${stageName}/POST/@connections/*]`,
       NAG_REASONS.liveConnections,
     );
   }

@@ -16,6 +16,12 @@ import { actionsOn, CDK_CONTEXT, logicalId, statementsOf, synth } from './templa
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Runs bin/app.ts as `cdk synth` would (bundling skipped) and returns the template as text. */
+/** The API's route methods: every method but the console's public static files (GET /console, /console/{proxy+}). */
+function routeMethods(template: Template): Resource[] {
+  const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
+  return methods.filter((method) => method.Properties.OperationName !== 'getConsole');
+}
+
 function synthApp(env: Record<string, string>, context: Record<string, string> = {}): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-synth-'));
   try {
@@ -81,7 +87,7 @@ describe('auth modes', () => {
       AuthorizerResultTtlInSeconds: 60,
       IdentitySource: 'method.request.header.Authorization',
     });
-    const methods = Object.values(byDefault.template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
+    const methods = routeMethods(byDefault.template);
     expect(methods).toHaveLength(ROUTES.length);
     expect(new Set(methods.map((m) => m.Properties.AuthorizationType))).toEqual(new Set(['CUSTOM']));
     for (const name of FUNCTION_NAMES) expect([name, variablesOf(byDefault.template, name).TRIBUTARY_AUTH_MODE]).toEqual([name, undefined]);
@@ -90,7 +96,7 @@ describe('auth modes', () => {
   it('function: no API Gateway authorizer, and every route function has TRIBUTARY_AUTH_MODE=function and read access to the tokens table', () => {
     const { template, stack } = functionSide;
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
+    const methods = routeMethods(template);
     expect(methods).toHaveLength(ROUTES.length);
     expect(new Set(methods.map((m) => m.Properties.AuthorizationType))).toEqual(new Set(['NONE']));
     const tokensTable = logicalId(stack, stack.tables.tokens);

@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startTestStack, type TestStack } from '../support/backends';
 import { ApiClient, uniqueName } from '../support/http';
+import { buildCli } from '../support/cli';
 
-const BIN = resolve(__dirname, '../../bin/tributary.mjs');
+const BIN = buildCli();
 let stack: TestStack;
 let api: ApiClient;
 

@@ -6,15 +6,15 @@
  * `.local/stack.json`. Checks what it prints, what it commits, and its exit
  * codes.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TributaryClient } from '@tributary/client';
 import { startTestStack, type TestStack } from '../support/backends';
+import { buildCli, CLI_BIN } from '../support/cli';
 
-const PACKAGE = resolve(__dirname, '../../packages/client');
-const BIN = resolve(PACKAGE, 'dist/cli.mjs');
+const BIN = CLI_BIN;
 
 interface Run {
   code: number | null;
@@ -38,8 +38,7 @@ let connection: Record<string, string>;
 let counter = 0;
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [resolve(PACKAGE, 'scripts/build.mjs'), '--no-types'], { encoding: 'utf8' });
-  expect({ status: build.status, stderr: build.stderr }).toEqual({ status: 0, stderr: '' });
+  buildCli();
   stack = await startTestStack({ local: true });
   client = new TributaryClient({ url: stack.url, token: stack.token });
   connection = { TRIBUTARY_URL: stack.url, TRIBUTARY_TOKEN: stack.token };

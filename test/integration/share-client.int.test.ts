@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { TributaryClient, type ShareRecord } from '@tributary/client';
 import { startTestStack, type TestStack } from '../support/backends';
+import { buildCli } from '../support/cli';
 
-const BIN = resolve(__dirname, '../../bin/tributary.mjs');
+const BIN = buildCli();
 let stack: TestStack;
 let client: TributaryClient;
 let counter = 0;

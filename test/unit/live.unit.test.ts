@@ -164,15 +164,53 @@ describe('Class: LiveConnection (fake socket)', () => {
     live.close();
   });
 
-  it('remembers a notification that arrived while nobody waited', async () => {
+  it('remembers, per cursor, a notification that arrived while that waiter was busy', async () => {
     const { live, sockets } = connection();
-    const first = live.waitForRecords('orders');
+    const cursor = { seen: 0 };
+    const first = live.waitForRecords('orders', undefined, undefined, cursor);
     await tick();
     sockets[0]!.receive({ type: 'watching', topic: 'orders' });
     await first;
     sockets[0]!.receive({ type: 'records', topic: 'orders', partitions: [] });
-    await expect(live.waitForRecords('orders', undefined, 10)).resolves.toBe('records');
-    await expect(live.waitForRecords('orders', undefined, 10)).resolves.toBe('timeout');
+    await expect(live.waitForRecords('orders', undefined, 10, cursor)).resolves.toBe('records');
+    await expect(live.waitForRecords('orders', undefined, 10, cursor)).resolves.toBe('timeout');
+    live.close();
+  });
+
+  // Reproduction: with one "dirty" flag per topic, a notification woke only the first of two
+  // consumers waiting on the same connection; when the records were on the other consumer's
+  // partitions, that one waited forever (seen as a flaky live-client integration test).
+  it('wakes every waiter of the topic with one notification, each with its own cursor', async () => {
+    const { live, sockets } = connection();
+    const a = { seen: 0 };
+    const b = { seen: 0 };
+    const firstA = live.waitForRecords('orders', undefined, undefined, a);
+    await tick();
+    sockets[0]!.receive({ type: 'watching', topic: 'orders' });
+    await expect(firstA).resolves.toBe('records');
+    await expect(live.waitForRecords('orders', undefined, undefined, b)).resolves.toBe('records');
+
+    const waitA = live.waitForRecords('orders', undefined, 1000, a);
+    const waitB = live.waitForRecords('orders', undefined, 1000, b);
+    await tick();
+    sockets[0]!.receive({ type: 'records', topic: 'orders', partitions: [{ partition: 1, endOffset: 5 }] });
+    await expect(Promise.all([waitA, waitB])).resolves.toEqual(['records', 'records']);
+    live.close();
+  });
+
+  it('has a waiter whose cursor predates a reconnect poll once on the new watch', async () => {
+    const { live, sockets } = connection();
+    const cursor = { seen: 0 };
+    const first = live.waitForRecords('orders', undefined, undefined, cursor);
+    await tick();
+    sockets[0]!.receive({ type: 'watching', topic: 'orders' });
+    await first;
+    sockets[0]!.close();
+    const again = live.waitForRecords('orders', undefined, 1000, cursor);
+    await tick();
+    await tick();
+    sockets[1]!.receive({ type: 'watching', topic: 'orders' });
+    await expect(again).resolves.toBe('records');
     live.close();
   });
 

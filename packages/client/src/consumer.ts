@@ -91,6 +91,8 @@ export class Consumer {
   private readonly options: ConsumerOptions;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** The live notifications this consumer has seen (its own, beside other consumers on the same connection). */
+  private readonly liveCursor = { seen: 0 };
   private abort: AbortController | undefined;
   /** Polled at least once since the last leave: there may be leases to give back. */
   private joined = false;
@@ -217,7 +219,7 @@ export class Consumer {
     const live = this.options.live;
     if (!live) return undefined;
     if (!idle) return 0;
-    const outcome = await live.waitForRecords(this.topic, signal, this.options.liveMaxIdleMs);
+    const outcome = await live.waitForRecords(this.topic, signal, this.options.liveMaxIdleMs, this.liveCursor);
     if (outcome === 'aborted') return 'aborted';
     return outcome === 'unavailable' ? undefined : 0;
   }

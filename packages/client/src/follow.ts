@@ -21,12 +21,13 @@ export async function* followPartition(
   const { longPollMs = 20_000, signal, ...rest } = request;
   let start: FetchRequest = { ...rest, signal } as FetchRequest;
   let caughtUp = false;
+  const cursor = { seen: 0 };
   live?.retain?.(request.topic);
   try {
     while (!signal?.aborted) {
       let waitMs: number | undefined = 0;
       if (caughtUp) {
-        const outcome = live ? await live.waitForRecords(request.topic, signal) : 'unavailable';
+        const outcome = live ? await live.waitForRecords(request.topic, signal, undefined, cursor) : 'unavailable';
         if (outcome === 'aborted') return;
         if (outcome === 'unavailable') waitMs = longPollMs;
       }

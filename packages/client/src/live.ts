@@ -55,6 +55,18 @@ export interface LiveOptions {
 /** What `waitForRecords` saw. `records`: poll now. `unavailable`: no live connection, long-poll instead. */
 export type LiveWait = 'records' | 'timeout' | 'unavailable' | 'aborted';
 
+/**
+ * What one waiter has seen of the connection's notifications. Every waiter
+ * (each consumer, each follow) keeps its own: a notification wakes every
+ * waiter whose cursor is behind it, so two consumers of one topic sharing a
+ * connection are both woken, and one that was busy when it came still sees it
+ * at its next wait. Without a cursor, a wait sees only notifications that
+ * arrive during it.
+ */
+export interface LiveCursor {
+  seen: number;
+}
+
 /** The interface consumers wait through (share consumers, fetch follow, the CLI). */
 export interface RecordWaiter {
   /**
@@ -63,7 +75,7 @@ export interface RecordWaiter {
    * after `timeoutMs`, `unavailable` when there is no live connection
    * (long-poll instead), `aborted` when `signal` fires.
    */
-  waitForRecords(topic: string, signal?: AbortSignal, timeoutMs?: number): Promise<LiveWait>;
+  waitForRecords(topic: string, signal?: AbortSignal, timeoutMs?: number, cursor?: LiveCursor): Promise<LiveWait>;
   /** The caller starts waiting on the topic (pairs with `release`). */
   retain?(topic: string): void;
   /** The caller stopped waiting on the topic for good (the connection closes when no one waits on any). */
@@ -85,8 +97,8 @@ export const LIVE_DEFAULTS = {
 
 interface Watch {
   state: 'pending' | 'watching' | 'refused';
-  /** A notification arrived that no wait consumed yet. */
-  dirty: boolean;
+  /** The connection's sequence number at this topic's last notification, or at the watch (records may have come before it). */
+  notified: number;
   settle?: (ok: boolean) => void;
 }
 
@@ -109,6 +121,8 @@ export class LiveConnection implements RecordWaiter {
   private readonly watches = new Map<string, Watch>();
   private readonly wakers = new Set<() => void>();
   private failures = 0;
+  /** Counts watches made and notifications received; cursors compare against it. */
+  private seq = 0;
   private retryAt = 0;
   private closed = false;
   private timers: ReturnType<typeof setTimeout>[] = [];
@@ -118,17 +132,20 @@ export class LiveConnection implements RecordWaiter {
 
   constructor(private readonly options: LiveOptions) {}
 
-  async waitForRecords(topic: string, signal?: AbortSignal, timeoutMs?: number): Promise<LiveWait> {
+  async waitForRecords(topic: string, signal?: AbortSignal, timeoutMs?: number, cursor?: LiveCursor): Promise<LiveWait> {
     if (signal?.aborted) return 'aborted';
+    const seen = cursor ?? { seen: this.seq };
     if (!(await this.ensureOpen())) return 'unavailable';
     const watch = await this.ensureWatch(topic);
-    if (watch === 'fresh') return 'records';
     if (watch === 'refused') return 'unavailable';
-    const entry = this.watches.get(topic)!;
-    if (entry.dirty) {
-      entry.dirty = false;
-      return 'records';
-    }
+    // A fresh watch, or a notification this waiter has not seen: poll now.
+    const behind = () => {
+      const current = this.watches.get(topic);
+      if (!current || current.notified <= seen.seen) return false;
+      seen.seen = this.seq;
+      return true;
+    };
+    if (behind()) return 'records';
     return new Promise<LiveWait>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (outcome: LiveWait) => {
@@ -140,10 +157,7 @@ export class LiveConnection implements RecordWaiter {
       const wake = () => {
         const current = this.watches.get(topic);
         if (!this.socket || !current || current.state !== 'watching') return finish('unavailable');
-        if (current.dirty) {
-          current.dirty = false;
-          finish('records');
-        }
+        if (behind()) finish('records');
       };
       const onAbort = () => finish('aborted');
       this.wakers.add(wake);
@@ -261,7 +275,7 @@ export class LiveConnection implements RecordWaiter {
     if (existing?.state === 'watching') return Promise.resolve('watching');
     if (existing?.state === 'refused') return Promise.resolve('refused');
     return new Promise((resolve) => {
-      const entry: Watch = existing ?? { state: 'pending', dirty: false };
+      const entry: Watch = existing ?? { state: 'pending', notified: ++this.seq };
       const previous = entry.settle;
       entry.settle = (ok) => {
         previous?.(ok);
@@ -301,7 +315,7 @@ export class LiveConnection implements RecordWaiter {
     } else if (message.type === 'records') {
       const entry = this.watches.get(message.topic);
       if (entry?.state !== 'watching') return;
-      entry.dirty = true;
+      entry.notified = ++this.seq;
       for (const wake of [...this.wakers]) wake();
     }
   }
