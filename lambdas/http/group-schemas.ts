@@ -57,14 +57,17 @@ export const resetTarget = z.union(
   { error: TARGET_MESSAGE },
 );
 
+/** The partitions an offset reset moves (default: all); consumer groups and share groups alike. */
+export const resetPartitions = z
+  .array(safeInt(0, MAX_PARTITIONS - 1), { error: 'expected an array' })
+  .min(1, { error: 'at least one partition, or no partitions field for all' })
+  .max(MAX_PARTITIONS, { error: `at most ${MAX_PARTITIONS} partitions` })
+  .optional();
+
 export const resetBody = z.strictObject({
   topic: topicName,
   to: resetTarget,
-  partitions: z
-    .array(safeInt(0, MAX_PARTITIONS - 1), { error: 'expected an array' })
-    .min(1, { error: 'at least one partition, or no partitions field for all' })
-    .max(MAX_PARTITIONS, { error: `at most ${MAX_PARTITIONS} partitions` })
-    .optional(),
+  partitions: resetPartitions,
   force: z.boolean({ error: 'expected a boolean' }).default(false),
   dryRun: z
     .boolean({ error: 'expected a boolean' })

@@ -1,9 +1,8 @@
 /** Validation of share-group requests (API.md, "Share groups"; see schemas.ts for the conventions). */
 import { z } from 'zod';
 import { MAX_FETCH_LIMIT, MAX_PARTITIONS, MAX_WAIT_MS } from '../core/limits';
-import type { ResetTarget } from '../core/share/share-groups';
 import { filterSchema } from './filter-schemas';
-import { consumerId } from './group-schemas';
+import { consumerId, resetPartitions, resetTarget } from './group-schemas';
 import { parse, safeInt, topicName } from './schemas';
 
 export const DEFAULT_SHARE_MAX_RECORDS = 10;
@@ -45,24 +44,11 @@ export const ackBody = z.strictObject({
     .max(MAX_ACKS, { error: `at most ${MAX_ACKS} acks` }),
 });
 
-export const resetTarget: z.ZodType<ResetTarget> = z.union(
-  [
-    z.enum(['earliest', 'latest']),
-    z.strictObject({ offset: safeInt(0) }),
-    z.strictObject({ timestamp: safeInt(0) }),
-    z.strictObject({ shiftBy: z.number({ error: 'expected a number' }).int({ error: 'expected an integer' }).min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) }),
-  ],
-  { error: "expected 'earliest', 'latest', {\"offset\": N}, {\"timestamp\": T} or {\"shiftBy\": n}" },
-);
-
+/** As a consumer group's reset (the same targets and partitions, one schema for both). */
 export const shareResetBody = z.strictObject({
   topic: topicName,
   to: resetTarget,
-  partitions: z
-    .array(safeInt(0, MAX_PARTITIONS - 1), { error: 'expected an array' })
-    .min(1, { error: 'at least one partition, or no partitions field for all' })
-    .max(MAX_PARTITIONS, { error: `at most ${MAX_PARTITIONS} partitions` })
-    .optional(),
+  partitions: resetPartitions,
   /** Accepted for symmetry with consumer groups; a share-group reset needs no force (locks are dropped). */
   force: z.boolean({ error: 'expected a boolean' }).optional(),
 });
