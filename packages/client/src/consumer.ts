@@ -91,6 +91,13 @@ export class Consumer {
   private readonly options: ConsumerOptions;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /**
+   * A nacked record is due again: it comes back with no new append, so no
+   * notification announces it. Until a poll returns records, polls do not
+   * wait on the live connection (they long-poll with `waitMs`, and the
+   * server holds a long poll until the redelivery is due).
+   */
+  private redeliveryPending = false;
   /** The live notifications this consumer has seen (its own, beside other consumers on the same connection). */
   private readonly liveCursor = { seen: 0 };
   private abort: AbortController | undefined;
@@ -229,7 +236,7 @@ export class Consumer {
     while (!this.stopping) {
       let result: PollResult;
       try {
-        const waitMs = await this.nextWaitMs(idle, signal);
+        const waitMs = this.redeliveryPending ? undefined : await this.nextWaitMs(idle, signal);
         if (waitMs === 'aborted') continue;
         result = await this.poll({ signal, waitMs });
       } catch (error) {
@@ -237,6 +244,7 @@ export class Consumer {
         throw error;
       }
       idle = result.records.length === 0;
+      if (!idle) this.redeliveryPending = false;
       const commits: Array<{ partition: number; offset: number }> = [];
       for (const [partition, records] of byPartition(result.records)) {
         if (this.stopping) break;
@@ -263,6 +271,7 @@ export class Consumer {
         await eachRecord({ topic: this.topic, partition, record });
       } catch (error) {
         // The rest of the partition waits: it comes again on the next poll, after the failed record.
+        this.redeliveryPending = true;
         await this.ignoringLostLeases(() => this.nack(record, errorText(error)));
         return undefined;
       }
@@ -295,7 +304,10 @@ export class Consumer {
       });
     } catch (error) {
       const failed = records.find((r) => resolved === undefined || r.offset > resolved);
-      if (failed) await this.ignoringLostLeases(() => this.nack(failed, errorText(error)));
+      if (failed) {
+        this.redeliveryPending = true;
+        await this.ignoringLostLeases(() => this.nack(failed, errorText(error)));
+      }
       return undefined;
     }
     if (autoResolve) resolved = batch.lastOffset;
