@@ -5,6 +5,8 @@
  * Needs Debian's `chromium` (or CHROMIUM_PATH); downloads nothing.
  */
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { registerHooks } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,9 +38,21 @@ async function main(): Promise<void> {
   const [dynamodb, s3] = await Promise.all([startDynamoDbLocal({ readyTimeoutMs: 90_000 }), startS3rver()]);
   const stack = await startLocalStack({ port: 0, emulators: { dynamodbEndpoint: dynamodb.endpoint, s3Endpoint: s3.endpoint } });
   const browser = await launchChromium(executable, { width: 1280, height: 820 });
+  // The push subscription's target: a loopback receiver answering 204 (the local stack allows loopback http).
+  const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
     const api = new ApiClient(stack.url, stack.token);
     const demo = await seedDemo(api);
+    // A share group that received a few records (some acquired, the rest available) and a subscription.
+    const port = (receiver.address() as AddressInfo).port;
+    for (const [path, body] of [
+      ['/v1/share-groups/fulfilment/receive', { topic: demo.orders, consumerId: 'packer-1', autoOffsetReset: 'earliest', maxRecords: 5 }],
+      [`/v1/topics/${demo.orders}/subscriptions`, { name: 'warehouse-webhook', target: { type: 'https', url: `http://127.0.0.1:${port}/orders` } }],
+    ] as const) {
+      const r = await api.post(path, body);
+      if (r.status >= 300) throw new Error(`POST ${path}: HTTP ${r.status} ${r.text}`);
+    }
     mkdirSync(OUT, { recursive: true });
     const page = await browser.context.newPage();
     const shot = async (name: string) => {
@@ -65,6 +79,14 @@ async function main(): Promise<void> {
     await page.getByTestId('group-lag').waitFor();
     await shot('groups');
 
+    await page.goto(`${stack.url}/console/#/groups?topic=${demo.orders}&group=fulfilment&type=share`);
+    await page.getByTestId('share-partitions').locator('tbody tr').first().waitFor();
+    await shot('share-group');
+
+    await page.goto(`${stack.url}/console/#/groups?topic=${demo.orders}&group=warehouse-webhook&type=subscription`);
+    await page.getByTestId('subscription-detail').locator('tbody tr').first().waitFor();
+    await shot('subscription');
+
     await page.goto(`${stack.url}/console/#/dead-letters?topic=${demo.payments}`);
     await page.getByText('card declined: insufficient funds').waitFor();
     await page.getByLabel(/^Select dead letter 0\/0 of ledger/).check();
@@ -84,6 +106,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await stack.stop();
+    await new Promise((resolve) => receiver.close(resolve));
     await Promise.all([dynamodb.stop(), s3.stop()]);
   }
 }

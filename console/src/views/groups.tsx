@@ -156,12 +156,13 @@ function ConsumerGroup({ topic, group }: { topic: string; group: string }) {
   );
 }
 
+/** One partition of `GET /v1/share-groups/{group}`: start offset and available are null until the group receives from it. */
 interface SharePartition {
   partition: number;
-  startOffset: number;
+  startOffset: number | null;
   endOffset: number;
   acquired: number;
-  available: number;
+  available: number | null;
   deadLettered: number;
 }
 
@@ -174,13 +175,13 @@ function ShareGroup({ topic, group }: { topic: string; group: string }) {
     <Show state={state} what="share groups">
       {({ partitions }) => (
         <div class="table-wrap">
-          <table class="table">
+          <table class="table" data-testid="share-partitions">
             <thead>
               <tr>
                 <th scope="col" class="num">Partition</th>
                 <th scope="col" class="num">Start offset</th>
                 <th scope="col" class="num">End offset</th>
-                <th scope="col" class="num">Locked</th>
+                <th scope="col" class="num">Acquired</th>
                 <th scope="col" class="num">Available</th>
                 <th scope="col" class="num">Dead-lettered</th>
               </tr>
@@ -194,7 +195,7 @@ function ShareGroup({ topic, group }: { topic: string; group: string }) {
                   <td class="num">{formatCount(p.startOffset)}</td>
                   <td class="num">{formatCount(p.endOffset)}</td>
                   <td class="num">{formatCount(p.acquired)}</td>
-                  <td class={`num ${p.available > 0 ? 'lag-behind' : ''}`}>{formatCount(p.available)}</td>
+                  <td class={`num ${(p.available ?? 0) > 0 ? 'lag-behind' : ''}`}>{formatCount(p.available)}</td>
                   <td class="num">{formatCount(p.deadLettered)}</td>
                 </tr>
               ))}
@@ -236,7 +237,7 @@ function SubscriptionDetail({ topic, name }: { topic: string; name: string }) {
   return (
     <Show state={state} what="subscriptions">
       {(s) => (
-        <>
+        <div data-testid="subscription-detail">
           <div class="toolbar">
             <span class={`badge badge-${s.state}`}>{s.state}</span>
             <span class="muted">{s.target.url ?? s.target.functionArn ?? s.target.type}</span>
@@ -257,6 +258,7 @@ function SubscriptionDetail({ topic, name }: { topic: string; name: string }) {
                 <tr>
                   <th scope="col" class="num">Partition</th>
                   <th scope="col" class="num">Committed</th>
+                  <th scope="col" class="num">End offset</th>
                   <th scope="col" class="num">Lag</th>
                   <th scope="col" class="num">Failures</th>
                   <th scope="col">Next attempt</th>
@@ -270,6 +272,7 @@ function SubscriptionDetail({ topic, name }: { topic: string; name: string }) {
                       {p.partition}
                     </th>
                     <td class="num">{formatCount(p.committedOffset)}</td>
+                    <td class="num">{formatCount(p.endOffset)}</td>
                     <td class={`num ${p.lag > 0 ? 'lag-behind' : ''}`}>{formatCount(p.lag)}</td>
                     <td class="num">{p.consecutiveFailures}</td>
                     <td class="nowrap">{formatTime(p.nextAttemptAt)}</td>
@@ -279,7 +282,7 @@ function SubscriptionDetail({ topic, name }: { topic: string; name: string }) {
               </tbody>
             </table>
           </div>
-        </>
+        </div>
       )}
     </Show>
   );
