@@ -99,7 +99,7 @@ beforeAll(async () => {
   // A copy of the package's sources: its prepack builds there. Its build tools (esbuild, tsc, @types/node) come from the repository.
   const copy = join(temp, 'client');
   mkdirSync(copy);
-  for (const entry of ['package.json', 'tsconfig.build.json', 'scripts', 'src']) cpSync(join(PACKAGE, entry), join(copy, entry), { recursive: true });
+  for (const entry of ['package.json', 'tsconfig.build.json', 'scripts', 'src', 'bin']) cpSync(join(PACKAGE, entry), join(copy, entry), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
   await ok(run('npm', ['pack', '--pack-destination', temp, '--silent'], copy));
   const tarball = readdirSync(temp).find((name) => name.endsWith('.tgz'));
@@ -159,7 +159,7 @@ test('the machine has the two Node versions the package is checked on', async ()
 
 test('the tarball holds the compiled package only: no TypeScript sources', () => {
   const files = readdirSync(join(app, 'node_modules/@tributary/client'), { recursive: true }).map(String).sort();
-  expect(files).toEqual(expect.arrayContaining(['dist/index.mjs', 'dist/index.cjs', 'dist/index.d.mts', 'dist/index.d.cts', 'dist/cli.mjs', 'package.json']));
+  expect(files).toEqual(expect.arrayContaining(['dist/index.mjs', 'dist/index.cjs', 'dist/index.d.mts', 'dist/index.d.cts', 'dist/cli.mjs', 'bin/tributary.mjs', 'package.json']));
   expect(files.filter((f) => /\.(m|c)?ts$/.test(f) && !/\.d\.(m|c)?ts$/.test(f))).toEqual([]);
 });
 
