@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from '../../lambdas/runtime';
 import type { ProduceRecord } from '../../lambdas/core/log/produce';
 import type { PositionedRecord } from '../../lambdas/core/types';
 import { createTestTables, type TestTables } from '../support/backends';
+import { UnavailableError } from '../../lambdas/core/errors';
 
 const json = (value: unknown) => ({ json: JSON.stringify(value) });
 
@@ -91,7 +92,9 @@ describe('PartitionLog', () => {
             value: json({ producer, request, i }),
             partition: 0,
           }));
-          const { results } = await rt.producer.produce('contended', records);
+          // A 503 (UNAVAILABLE: contention) wrote nothing and is safe to retry, as clients do;
+          // on a loaded machine 12 writers can exceed the engine's 10 s of hops.
+          const { results } = await retryingUnavailable(() => rt.producer.produce('contended', records));
           acked.push({ producer, request, size, offsets: results.map((r) => r.offset) });
         }
       }),
@@ -142,3 +145,15 @@ describe('PartitionLog', () => {
     expect(Buffer.from((all[250]!.value as { binary: Uint8Array }).binary).equals(Buffer.from(values[249]!))).toBe(true);
   });
 });
+
+/** Retries a call that fails with UNAVAILABLE (safe to retry), up to 10 times. */
+async function retryingUnavailable<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof UnavailableError) || attempt >= 10) throw error;
+    }
+  }
+}
+
