@@ -98,6 +98,14 @@ export class Consumer {
    * server holds a long poll until the redelivery is due).
    */
   private redeliveryPending = false;
+  /**
+   * The partitions the last poll held, and whether the one before held the
+   * same. Partitions freed by a rebalance are taken only by polling, and no
+   * append announces them: a consumer that holds none, or whose assignment
+   * just changed, long-polls instead of waiting on the live connection.
+   */
+  private heldPartitions: string | undefined;
+  private assignmentSettled = false;
   /** The live notifications this consumer has seen (its own, beside other consumers on the same connection). */
   private readonly liveCursor = { seen: 0 };
   private abort: AbortController | undefined;
@@ -236,7 +244,7 @@ export class Consumer {
     while (!this.stopping) {
       let result: PollResult;
       try {
-        const waitMs = this.redeliveryPending ? undefined : await this.nextWaitMs(idle, signal);
+        const waitMs = this.redeliveryPending || !this.assignmentSettled ? undefined : await this.nextWaitMs(idle, signal);
         if (waitMs === 'aborted') continue;
         result = await this.poll({ signal, waitMs });
       } catch (error) {
@@ -245,6 +253,9 @@ export class Consumer {
       }
       idle = result.records.length === 0;
       if (!idle) this.redeliveryPending = false;
+      const held = result.assignment.map((a) => a.partition).sort((x, y) => x - y).join(',');
+      this.assignmentSettled = held !== '' && held === this.heldPartitions;
+      this.heldPartitions = held;
       const commits: Array<{ partition: number; offset: number }> = [];
       for (const [partition, records] of byPartition(result.records)) {
         if (this.stopping) break;
