@@ -7,7 +7,7 @@
  * scenarios may overlap (the idle consumer runs beside the others).
  */
 import { FUNCTIONS } from '../lambdas/http/routes';
-import { parseCapacityHeader, type CapacityUsage } from '../lambdas/observability/capacity-meter';
+import { parseCapacityHeader, s3PriceClass, type CapacityUsage } from '../lambdas/observability/capacity-meter';
 import { PRICES } from './prices';
 
 export const SCENARIO_HEADER = 'x-bench-scenario';
@@ -56,13 +56,16 @@ export class Usage {
     this.computedRequests += c.computed;
   }
 
-  addMeter(usage: CapacityUsage, s3Write: number, s3Read: number): void {
+  /** Adds what a capacity meter counted (an invocation metered in the bench itself, not through a handler's header). */
+  addMeter(usage: CapacityUsage): void {
     this.ddbRequests += usage.dynamodbRequests;
     this.rru += usage.readCapacityUnits;
     this.wru += usage.writeCapacityUnits;
     this.s3Requests += usage.s3Requests;
-    this.s3Write += s3Write;
-    this.s3Read += s3Read;
+    for (const [operation, n] of Object.entries(usage.s3ByOperation)) {
+      if (s3PriceClass(operation) === 'write') this.s3Write += n;
+      else if (s3PriceClass(operation) === 'read') this.s3Read += n;
+    }
     this.computedRequests += usage.computedRequests;
   }
 
@@ -93,6 +96,11 @@ export interface CostBreakdown {
 /** Usage per scenario name. */
 export class Ledger {
   private readonly scenarios = new Map<string, Usage>();
+  /**
+   * The scenario the stream dispatcher's work is billed to: it is woken by
+   * the stream, not by a request that could carry the scenario's name.
+   */
+  dispatchScenario = 'other';
 
   usage(scenario: string): Usage {
     let usage = this.scenarios.get(scenario);

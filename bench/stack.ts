@@ -7,8 +7,9 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { FUNCTIONS, type HandlerName } from '../lambdas/http/routes';
-import { metered, s3PriceClass } from '../lambdas/observability/capacity-meter';
+import { metered } from '../lambdas/observability/capacity-meter';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import type { DispatchWrapper } from '../local/stream-poller';
 import type { AuthorizerHandler, ProxyHandler } from '../local/server';
 import { SCENARIO_HEADER, type Ledger } from './ledger';
 
@@ -53,21 +54,27 @@ export async function startBenchStack(ledger: Ledger): Promise<LocalStack> {
       const usage = ledger.usage(scenarioOf(event.headers));
       const started = performance.now();
       const { result, meter } = await metered(() => handler(event));
-      const snapshot = meter.snapshot();
-      let s3w = 0;
-      let s3r = 0;
-      for (const [operation, n] of Object.entries(snapshot.s3ByOperation)) {
-        if (s3PriceClass(operation) === 'write') s3w += n;
-        else if (s3PriceClass(operation) === 'read') s3r += n;
-      }
-      usage.addMeter(snapshot, s3w, s3r);
+      usage.addMeter(meter.snapshot());
       usage.invocation('authorizer', performance.now() - started);
       return result;
     });
     return authorizer;
   };
+  // Each stream batch the poller dispatches is one dispatcher invocation on AWS. A sweep counts
+  // only when it found due retries: on AWS the sweep's rule is enabled only while retry notes exist
+  // (the local timer sweeps every second, found work or not).
+  const around: DispatchWrapper = async (kind, run) => {
+    const usage = ledger.usage(ledger.dispatchScenario);
+    const started = performance.now();
+    const { result, meter } = await metered(run);
+    if (kind === 'sweep' && !(typeof result === 'number' && result > 0)) return result;
+    usage.addMeter(meter.snapshot());
+    usage.invocation('dispatcher', performance.now() - started);
+    return result;
+  };
   return startLocalStack({
     port: 0,
+    dispatcher: { around },
     // The stream poller (on by default) wakes /v1/live: live-latency measures through it.
     log: () => undefined,
     server: { loadHandler, loadAuthorizer, authorizerCacheTtlMs: 60_000, log: (line) => process.stderr.write(`${line}\n`) },

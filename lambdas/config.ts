@@ -68,6 +68,12 @@ export interface Config {
    * notifications are posted (`@connections`); undefined where nothing posts.
    */
   liveEndpoint: string | undefined;
+  /**
+   * The EventBridge rule that runs the dispatcher's retry sweep: enabled by
+   * the first retry note, disabled by a sweep that finds none left. Undefined
+   * where sweeps run on a timer (the local stack).
+   */
+  sweepRule: string | undefined;
 }
 
 /** See {@link Config.authMode}. */
@@ -163,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
       .map((p) => p.trim())
       .filter(Boolean),
     liveEndpoint: env[LIVE_ENDPOINT_ENV] || undefined,
+    sweepRule: env[SWEEP_RULE_ENV] || undefined,
   };
 }
 
@@ -179,6 +186,8 @@ export const TABLE_ENV: Record<keyof TableNames, string> = {
 /** The WebSocket API's management endpoint (see `Config.liveEndpoint`). */
 export const LIVE_ENDPOINT_ENV = 'TRIBUTARY_LIVE_ENDPOINT';
 export const BUCKET_ENV = 'TRIBUTARY_BUCKET';
+/** The retry sweep's EventBridge rule (see `Config.sweepRule`). */
+export const SWEEP_RULE_ENV = 'TRIBUTARY_SWEEP_RULE';
 /** Set by the local stack only: webhooks may go to http://127.0.0.1 and http://localhost. */
 export const ALLOW_LOOPBACK_TARGETS_ENV = 'TRIBUTARY_ALLOW_LOOPBACK_TARGETS';
 /** Comma-separated ARN patterns of functions subscriptions may invoke (the CDK context value). */

@@ -29,6 +29,7 @@ import { RoutingTarget } from './store/delivery-target';
 import { LambdaTarget, lazyLambdaClient } from './store/lambda-target';
 import { toLogAppends, type LogStreamRecord } from './store/log-stream';
 import { DynamoSubscriptionStore } from './store/subscription-store';
+import { EventBridgeSweepRule, lazyEventBridgeClient } from './store/sweep-rule';
 import { resolveAll, WebhookTarget } from './store/webhook-target';
 import { S3BlobStore } from './store/blob-store';
 import { createStoreClients, type StoreClients } from './store/clients';
@@ -218,8 +219,14 @@ export class Runtime {
   private get subscriptionStore(): DynamoSubscriptionStore {
     return this.once(
       'subscriptionStore',
-      () => new DynamoSubscriptionStore(this.clients.documents, requireTable(this.config, 'groups'), this.config.tables.deadLetters),
+      () =>
+        new DynamoSubscriptionStore(this.clients.documents, requireTable(this.config, 'groups'), this.config.tables.deadLetters, this.sweepRule),
     );
+  }
+  /** The retry sweep's rule (AWS); undefined on the local stack, which sweeps on a timer. */
+  private get sweepRule(): EventBridgeSweepRule | undefined {
+    const rule = this.config.sweepRule;
+    return rule ? this.once('sweepRule', () => new EventBridgeSweepRule(lazyEventBridgeClient(this.config.region), rule)) : undefined;
   }
   private get targetPolicy() {
     return { allowLoopback: this.config.allowLoopbackTargets, lambdaArnPatterns: this.config.subscriptionFunctionArns };
@@ -245,7 +252,7 @@ export class Runtime {
     });
   }
   get subscriptionDispatcher(): SubscriptionDispatcher {
-    return this.once('subscriptionDispatcher', () => new SubscriptionDispatcher(this.topics, this.subscriptionStore, this.delivery));
+    return this.once('subscriptionDispatcher', () => new SubscriptionDispatcher(this.topics, this.subscriptionStore, this.delivery, this.sweepRule));
   }
   /**
    * Everything the stream dispatcher wakes with the log's appends (the

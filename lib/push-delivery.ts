@@ -9,15 +9,23 @@
  * (with an alarm). The dispatcher may invoke exactly the Lambda functions an
  * operator allowed by ARN pattern (context `tributary:subscriptionFunctionArns`)
  * and no other.
+ *
+ * The retry sweep's rule (`rate(1 minute)`, made by FunctionSchedules under
+ * the name `sweepRuleName`) is enabled by the first retry note and disabled
+ * by a sweep that leaves none, so nothing runs while nothing waits: the
+ * dispatcher and the subscriptions function (a resume notes retries) may
+ * enable and disable that one rule.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SWEEP_RULE_ENV } from '../lambdas/config';
 import { METRICS_NAMESPACE } from '../lambdas/core/metrics';
 
 /** Stream records per dispatcher invocation (appends of many partitions are delivered together). */
@@ -25,10 +33,22 @@ export const DISPATCH_BATCH_SIZE = 100;
 /** Tries of a stream batch whose dispatch failed (store errors; delivery failures are retried by the sweep). */
 export const DISPATCH_RETRY_ATTEMPTS = 3;
 
+/** The retry sweep's rule name: the stack's name and a suffix, within EventBridge's 64 characters. */
+export function sweepRuleName(stackName: string): string {
+  const suffix = '-retry-sweep';
+  if (stackName.length + suffix.length <= 64) return `${stackName}${suffix}`;
+  const hash = createHash('sha256').update(stackName).digest('hex').slice(0, 8);
+  return `${stackName.slice(0, 64 - suffix.length - hash.length - 1)}-${hash}${suffix}`;
+}
+
 /** Properties of {@link PushDelivery}. */
 export interface PushDeliveryProps {
   /** The dispatcher function (`FUNCTIONS.dispatcher`). */
-  readonly dispatcher: IFunction;
+  readonly dispatcher: LambdaFunction;
+  /** The function behind the subscriptions routes (a resume notes retries, which wakes the sweep). */
+  readonly subscriptions: LambdaFunction;
+  /** The physical name of the dispatcher's schedule rule ({@link sweepRuleName}). */
+  readonly sweepRuleName: string;
   /** The log table; it must have a stream (TABLE_DEFINITIONS.log.stream). */
   readonly logTable: Table;
   /**
@@ -71,6 +91,11 @@ export class PushDelivery extends Construct {
         filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
       }),
     );
+    const sweepRuleArn = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: props.sweepRuleName });
+    for (const fn of [props.dispatcher, props.subscriptions]) {
+      fn.addEnvironment(SWEEP_RULE_ENV, props.sweepRuleName);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['events:EnableRule', 'events:DisableRule'], resources: [sweepRuleArn] }));
+    }
     const patterns = props.subscriptionFunctionArns ?? [];
     if (patterns.length > 0) {
       props.dispatcher.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...patterns] }));

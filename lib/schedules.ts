@@ -1,6 +1,8 @@
 /**
  * EventBridge schedules for the functions whose `FUNCTIONS` entry sets
- * `scheduleMinutes` (today the retention archiver).
+ * `scheduleMinutes`: the retention archiver, and the dispatcher's retry
+ * sweep (which the dispatcher enables only while retries wait: see
+ * push-delivery.ts).
  */
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -29,6 +31,13 @@ export interface FunctionSchedulesProps {
    * @default none
    */
   readonly dependsOn?: Readonly<Partial<Record<FunctionName, IDependable>>>;
+  /**
+   * Physical rule names, by function name, for rules a function must find by
+   * name (the dispatcher enables and disables its own: a reference to the
+   * rule from the function it targets would be a cycle).
+   * @default generated names
+   */
+  readonly ruleNames?: Readonly<Partial<Record<FunctionName, string>>>;
 }
 
 /** The interval a scheduled function runs at: the override or the spec's, checked. */
@@ -59,6 +68,7 @@ export class FunctionSchedules extends Construct {
       const minutes = scheduleMinutes(name, props.intervalMinutes?.[name]);
       if (minutes === undefined) continue;
       const rule = new Rule(this, pascalCase(name), {
+        ruleName: props.ruleNames?.[name],
         description: `Tributary ${name}: every ${minutes} minute(s)`,
         schedule: Schedule.rate(Duration.minutes(minutes)),
         targets: [

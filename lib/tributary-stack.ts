@@ -23,7 +23,7 @@ import { TributaryFunctions, type FunctionName } from './functions';
 import { acknowledgeNagFindings } from './nag';
 import { TributaryObservability, type WatchedGroup } from './observability';
 import { FunctionSchedules } from './schedules';
-import { PushDelivery } from './push-delivery';
+import { PushDelivery, sweepRuleName } from './push-delivery';
 import { serviceName } from './functions';
 import { SUBSCRIPTION_FUNCTION_ARNS_ENV } from '../lambdas/config';
 import { TributaryLive } from './live';
@@ -196,14 +196,18 @@ export class TributaryStack extends Stack {
     });
     this.functions = functions.functions;
     this.roles = functions.roles;
+    const retrySweepRule = sweepRuleName(this.stackName);
     this.schedules = new FunctionSchedules(this, 'Schedules', {
       functions: this.functions,
       intervalMinutes: { archiver: props.archiveIntervalMinutes },
       dependsOn: functions.selfInvokePolicies,
+      ruleNames: { dispatcher: retrySweepRule },
     }).rules;
 
     this.pushDelivery = new PushDelivery(this, 'PushDelivery', {
       dispatcher: this.functions.dispatcher,
+      subscriptions: this.functions.subscriptions,
+      sweepRuleName: retrySweepRule,
       logTable: this.tables.log,
       subscriptionFunctionArns: props.subscriptionFunctionArns,
       removalPolicy,

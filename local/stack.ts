@@ -24,7 +24,7 @@ import {
 import { takeLock } from './lock';
 import { createLocalServer, type LocalServerOptions } from './server';
 import type { AppendListener } from '../lambdas/core/log/appends';
-import { startStreamPoller } from './stream-poller';
+import { startStreamPoller, type DispatchWrapper } from './stream-poller';
 import { attachLiveServer, type LocalLive } from './live-server';
 
 /** Table and bucket names of one stack; `prefix` defaults to `tributary`. */
@@ -71,7 +71,7 @@ export interface LocalStackOptions {
    * and runs the retry sweep, as the event source mapping and the schedule
    * do on AWS (default: on, polling every 200 ms, sweeping every second).
    */
-  dispatcher?: false | { pollIntervalMs?: number; sweepIntervalMs?: number };
+  dispatcher?: false | { pollIntervalMs?: number; sweepIntervalMs?: number; around?: DispatchWrapper };
   /** Use emulators that are already running instead of starting them (tests). */
   emulators?: Endpoints;
   /** Prefix of the table and bucket names (default `tributary`). */
@@ -176,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           sweep: () => getRuntime().subscriptionDispatcher.sweep(),
           pollIntervalMs: options.dispatcher?.pollIntervalMs,
           sweepIntervalMs: options.dispatcher?.sweepIntervalMs,
+          around: options.dispatcher?.around,
           log,
         }),
       );

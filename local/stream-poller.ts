@@ -26,13 +26,23 @@ export interface StreamPollerOptions {
   readonly sweep?: () => Promise<unknown>;
   readonly pollIntervalMs?: number;
   readonly sweepIntervalMs?: number;
+  /**
+   * Runs around each dispatch of appends and each sweep, as one Lambda
+   * invocation would (the bench meters them here); default: runs it.
+   */
+  readonly around?: DispatchWrapper;
   readonly log: (line: string) => void;
 }
 
+/** Wraps one dispatcher run: `appends` (a stream batch) or `sweep` (the retry sweep). */
+export type DispatchWrapper = <T>(kind: 'appends' | 'sweep', run: () => Promise<T>) => Promise<T>;
+
+const runIt: DispatchWrapper = (_kind, run) => run();
+
 /** How often the shard list is read again (DynamoDB Local opens new shards over time). */
-const DESCRIBE_EVERY_MS = 5_000;
+const DESCRIBE_EVERY_MS = 1_000;
 /** Pauses between polls back off from `pollIntervalMs` to this while the stream stays quiet. */
-const MAX_IDLE_PAUSE_MS = 1_000;
+const MAX_IDLE_PAUSE_MS = 500;
 
 /** Starts polling; returns its stop (which waits for the round in progress). */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<() => Promise<void>> {
@@ -42,6 +52,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<(
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`Table ${options.logTable} has no stream: push delivery cannot start`);
   const client = new LocalStreamsClient(options);
+  const around = options.around ?? runIt;
   const iterators = new Map<string, string | undefined>();
   const closed = new Set<string>();
   let describedAt = 0;
@@ -75,7 +86,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<(
       }
     }
     const appends = toLogAppends(records);
-    if (appends.length > 0) await dispatchAppends(options.listeners(), appends);
+    if (appends.length > 0) await around('appends', () => dispatchAppends(options.listeners(), appends));
     return records.length > 0;
   };
 
@@ -96,7 +107,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<(
   let sweeping: Promise<unknown> | undefined;
   const sweepTimer = options.sweep
     ? setInterval(() => {
-        sweeping ??= options.sweep!()
+        const sweep = options.sweep!;
+        sweeping ??= around('sweep', sweep)
           .catch((error: unknown) => options.log(`retry sweep: ${error instanceof Error ? error.message : String(error)}`))
           .finally(() => (sweeping = undefined));
       }, options.sweepIntervalMs ?? 1_000)

@@ -4,49 +4,21 @@
  * producer appends batches of 100. Latency is per record, from the start of
  * the produce request that carried it to its arrival at the receiver.
  *
- * Cost: the stream dispatcher runs in-process, woken by DynamoDB Local's
- * stream (as the event source mapping wakes the Lambda on AWS). Each
- * dispatch (one stream poll round with appends, i.e. one Lambda invocation
- * of up to a batch of stream records) is metered like a handler invocation:
- * its duration at the dispatcher's memory, its DynamoDB requests and units.
+ * Cost: the stream dispatcher runs in the bench stack's stream poller, woken
+ * by DynamoDB Local's stream (as the event source mapping wakes the Lambda
+ * on AWS). Each dispatch (one poll round with appends: one Lambda invocation
+ * of a batch of stream records) and each sweep that found due retries is
+ * metered like a handler invocation (bench/stack.ts): its duration at the
+ * dispatcher's memory, its DynamoDB requests and units, its S3 requests.
  * Reading the stream from Lambda is free; the produce side is not counted
  * (it is the produce scenarios' cost), only what delivery adds.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppendListener } from '../../lambdas/core/log/appends';
-import { metered, s3PriceClass } from '../../lambdas/observability/capacity-meter';
 import { chunk, summarize, type BenchContext, type ScenarioResult } from '../scenario';
 import { DEFAULT_SEED, OrderEvents, recordBytes, type BenchRecord } from '../workload';
 
 const NAME = 'push-b100';
-
-/** Wraps the runtime's append listeners so each dispatch is metered into the scenario's usage. */
-async function meterDispatches(ctx: BenchContext): Promise<() => void> {
-  const { getRuntime } = await import('../../lambdas/runtime');
-  const listeners = getRuntime().appendListeners;
-  const originals = [...listeners];
-  const usage = ctx.ledger.usage(NAME);
-  const wrapped: AppendListener = {
-    async onAppends(appends) {
-      const started = performance.now();
-      const { meter } = await metered(async () => {
-        await Promise.all(originals.map((l) => l.onAppends(appends)));
-      });
-      const snapshot = meter.snapshot();
-      let s3w = 0;
-      let s3r = 0;
-      for (const [operation, n] of Object.entries(snapshot.s3ByOperation)) {
-        if (s3PriceClass(operation) === 'write') s3w += n;
-        else if (s3PriceClass(operation) === 'read') s3r += n;
-      }
-      usage.addMeter(snapshot, s3w, s3r);
-      usage.invocation('dispatcher', performance.now() - started);
-    },
-  };
-  listeners.splice(0, listeners.length, wrapped);
-  return () => listeners.splice(0, listeners.length, ...originals);
-}
 
 export async function pushScenario(ctx: BenchContext): Promise<ScenarioResult> {
   const records = ctx.quick ? 2000 : 20_000;
@@ -65,7 +37,7 @@ export async function pushScenario(ctx: BenchContext): Promise<ScenarioResult> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   await ctx.admin.call('POST', `/v1/topics/${topic}/subscriptions`, { name: 'bench', target: { type: 'https', url }, maxBatchRecords: 100 });
-  const restore = await meterDispatches(ctx);
+  ctx.ledger.dispatchScenario = NAME;
   const producer = await ctx.clientFor(`${NAME}-producer`);
   const batches = chunk(new OrderEvents(DEFAULT_SEED + 9).take(records), 100) as BenchRecord[][];
   const bytes = batches.flat().reduce((n, r) => n + recordBytes(r), 0);
@@ -82,7 +54,7 @@ export async function pushScenario(ctx: BenchContext): Promise<ScenarioResult> {
     const deadline = Date.now() + 120_000;
     while (arrivedAt.size < records && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   } finally {
-    restore();
+    ctx.ledger.dispatchScenario = 'other';
     server.close();
   }
   const seconds = (performance.now() - started) / 1000;

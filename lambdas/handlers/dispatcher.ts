@@ -4,7 +4,9 @@
  * invokes nothing), it turns the stream records into appends and hands them
  * to every listener (`Runtime.appendListeners`: push delivery, and live
  * notifications when TRIBUTARY_LIVE_ENDPOINT is set). Its EventBridge schedule sends a scheduled
- * event instead: it then runs the retry sweep of push subscriptions.
+ * event instead: it then runs the retry sweep of push subscriptions. That rule is on only while
+ * retry notes exist (the first note enables it, a sweep that leaves none disables it), so an
+ * idle deployment invokes nothing.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { dispatchAppends } from '../core/log/appends';

@@ -296,7 +296,8 @@ export const FUNCTIONS: Readonly<Record<HandlerName | 'authorizer' | 'archiver' 
     tables: { topics: 'read', log: 'read', groups: 'readwrite' },
   },
   // The stream dispatcher: woken by the log table's stream (push delivery, live notifications),
-  // and every minute by its schedule for the retry sweep of push subscriptions.
+  // and every minute by its schedule for the retry sweep of push subscriptions, a rule that is
+  // enabled only while retries wait (lib/push-delivery.ts).
   dispatcher: {
     entry: 'lambdas/handlers/dispatcher.ts',
     memoryMb: 512,

@@ -17,10 +17,12 @@ import type {
   DeliveryState,
   FailureUpdate,
   PendingBatch,
+  RetryNote,
   Subscription,
   SubscriptionKey,
   SubscriptionPatch,
   SubscriptionStore,
+  SweepSchedule,
 } from '../core/delivery/types';
 import type { StoredDeadLetter } from '../core/ports';
 import { cancellationReasons, isConditionFailure, isTransactionConflict } from './conditions';
@@ -51,6 +53,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     private readonly tableName: string,
     /** Needed only to dead-letter (the dispatcher); the REST function is not granted it. */
     private readonly deadLettersTable: string | undefined,
+    /** Woken by the first retry note (the dispatcher's rule on AWS); none: sweeps run on a timer. */
+    private readonly sweeps?: SweepSchedule,
   ) {}
 
   async create(subscription: Subscription, startOffsets: readonly number[]): Promise<boolean> {
@@ -207,6 +211,20 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     });
   }
 
+  async advance(key: SubscriptionKey, partition: number, epoch: number, offset: number, next: PendingBatch, leaseUntil: number): Promise<boolean> {
+    return this.fenced(key, partition, epoch, {
+      leaseUntil,
+      committed: offset,
+      consecutiveFailures: 0,
+      batchId: next.id,
+      batchEnd: next.end,
+      batchAttempts: next.attempts,
+      failingSince: undefined,
+      lastError: undefined,
+      nextAttemptAt: undefined,
+    });
+  }
+
   async fail(key: SubscriptionKey, partition: number, epoch: number, update: FailureUpdate): Promise<boolean> {
     return this.fenced(key, partition, epoch, {
       ...FREE_LEASE,
@@ -274,17 +292,18 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async scheduleRetry(key: SubscriptionKey, partition: number, dueAt: number): Promise<void> {
-    await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { gt: RETRIES_PK, sk: retrySk(key, partition), dueAt } }),
+    const out = await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { gt: RETRIES_PK, sk: retrySk(key, partition), dueAt }, ReturnValues: 'ALL_OLD' }),
     );
+    // A note that replaced one needs no wake-up: the sweep that will take the old one is already on.
+    if (!out.Attributes) await this.sweeps?.wake();
   }
 
-  async dueRetries(now: number): Promise<Array<{ key: SubscriptionKey; partition: number; dueAt: number }>> {
+  async retryNotes(): Promise<RetryNote[]> {
     const items = await this.query(RETRIES_PK, '');
     return items.flatMap((item) => {
       const parsed = parseRetrySk(String(item.sk));
-      const dueAt = Number(item.dueAt);
-      return parsed && dueAt <= now ? [{ ...parsed, dueAt }] : [];
+      return parsed ? [{ ...parsed, dueAt: Number(item.dueAt) }] : [];
     });
   }
 

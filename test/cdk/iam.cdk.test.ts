@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTIONS } from '../../lambdas/http/routes';
 import { FUNCTION_NAMES, REPO_ROOT, S3_ACTIONS, type FunctionName } from '../../lib/functions';
+import { sweepRuleName } from '../../lib/push-delivery';
 import { pascalCase, TABLE_NAMES, type TableName } from '../../lib/tables';
 import { actionsOf, actionsOn, logicalId, statementsOf, synth, type Statement } from './template';
 
@@ -81,6 +82,9 @@ describe('TributaryStack IAM', () => {
   });
 
   it('allows each function nothing beyond its spec: its tables, the bucket objects, its log group, itself', () => {
+    const sweepRuleArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${sweepRuleName(stack.stackName)}`]],
+    };
     for (const name of FUNCTION_NAMES) {
       const spec = FUNCTIONS[name];
       const allowed = [
@@ -98,6 +102,8 @@ describe('TributaryStack IAM', () => {
               tableArn('connections'),
             ]
           : []),
+        // The retry sweep's rule, which the dispatcher and a resume (subscriptions) enable (push-delivery.cdk.test.ts checks the actions).
+        ...(name === 'dispatcher' || name === 'subscriptions' ? [sweepRuleArn] : []),
       ];
       const isManageConnections = (s: Statement) => JSON.stringify(s.Action) === '"execute-api:ManageConnections"';
       expect([name, statements(name).filter(isManageConnections).length]).toEqual([name, name === 'dispatcher' ? 1 : 0]);

@@ -1,5 +1,6 @@
 /** The push-delivery part of the template: the log stream, its event source mapping, the queue, grants and alarms. */
 import { Match } from 'aws-cdk-lib/assertions';
+import { sweepRuleName } from '../../lib/push-delivery';
 import { actionsOf, logicalId, statementsOf, synth } from './template';
 
 describe('Push delivery in the template', () => {
@@ -31,11 +32,36 @@ describe('Push delivery in the template', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
-  it('runs the retry sweep every minute', () => {
+  it('runs the retry sweep every minute from a rule the dispatcher finds by name', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
+      Name: sweepRuleName(stack.stackName),
       ScheduleExpression: 'rate(1 minute)',
       Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.dispatcher), 'Arn'] } })]),
     });
+  });
+
+  it('lets the dispatcher and the subscriptions function enable and disable that rule and nothing else', () => {
+    const ruleArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${sweepRuleName(stack.stackName)}`]],
+    };
+    for (const fn of ['dispatcher', 'subscriptions'] as const) {
+      const statements = statementsOf(template, logicalId(stack, stack.roles[fn]));
+      const events = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('events:')));
+      expect(events).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['events:DisableRule', 'events:EnableRule'], Resource: ruleArn })]);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [logicalId(stack, stack.roles[fn]), 'Arn'] },
+        Environment: { Variables: Match.objectLike({ TRIBUTARY_SWEEP_RULE: sweepRuleName(stack.stackName) }) },
+      });
+    }
+    const others = (['produce', 'fetch', 'groups', 'archiver'] as const).flatMap((fn) => actionsOf(statementsOf(template, logicalId(stack, stack.roles[fn]))));
+    expect(others.filter((a) => a.startsWith('events:'))).toEqual([]);
+  });
+
+  it('names the rule within 64 characters, distinct per stack', () => {
+    expect(sweepRuleName('Tributary')).toBe('Tributary-retry-sweep');
+    const long = 'T'.repeat(100);
+    expect(sweepRuleName(long)).toHaveLength(64);
+    expect(sweepRuleName(long)).not.toBe(sweepRuleName(`${'T'.repeat(99)}U`));
   });
 
   it('lets the dispatcher invoke no function by default', () => {

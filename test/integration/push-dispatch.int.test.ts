@@ -10,6 +10,7 @@ import { DeliveryService, LEASE_MS } from '../../lambdas/core/delivery/delivery'
 import { SubscriptionService } from '../../lambdas/core/delivery/subscriptions';
 import type { Subscription } from '../../lambdas/core/delivery/types';
 import { presentRecord } from '../../lambdas/http/present';
+import { metered } from '../../lambdas/observability/capacity-meter';
 import { createStoreClients } from '../../lambdas/store/clients';
 import { RoutingTarget } from '../../lambdas/store/delivery-target';
 import { LambdaTarget } from '../../lambdas/store/lambda-target';
@@ -121,6 +122,41 @@ describe('Push delivery under concurrency', () => {
     const state = await store.state({ topic: topicName, topicId: topic.topicId, name: 'sub' }, 0);
     expect(state.committed).toBe(4);
     expect(await store.commit({ topic: topicName, topicId: topic.topicId, name: 'sub' }, 0, state.epoch - 1, 3)).toBe(false);
+  });
+
+  it('writes once per batch while records keep coming: the commit records the next batch', async () => {
+    const { subscription, topicName } = await setUp(100);
+    await engine.producer.produce(topicName, Array.from({ length: 300 }, (_, n) => ({ value: { json: String(n) }, headers: {}, timestamp: Date.now(), partition: 0 })));
+    const topic = await engine.topics.get(topicName);
+    const { result, meter } = await metered(() => dispatcher().deliverPartition(subscription, topic, 0));
+    expect(result).toBe('idle');
+    expect(receiver.deliveries.map((d) => d.body.records.length)).toEqual([100, 100, 100]);
+    // The claim, two commits that each took the next batch, and the last commit (which frees the lease).
+    expect(meter.snapshot().dynamodbByOperation.UpdateItem).toBe(4);
+    const state = await store.state({ topic: topicName, topicId: topic.topicId, name: 'sub' }, 0);
+    expect([state.committed, state.holder, state.batch]).toEqual([300, undefined, undefined]);
+  });
+
+  it('after a crash, sends the batch a commit took again under the same webhook-id', async () => {
+    const { subscription, topicName } = await setUp(2);
+    await engine.producer.produce(topicName, [0, 1, 2, 3].map((n) => ({ value: { json: String(n) }, headers: {}, timestamp: Date.now(), partition: 0 })));
+    const topic = await engine.topics.get(topicName);
+    let deliveries = 0;
+    const crashing = dispatcher({
+      afterDelivery: () => {
+        if (++deliveries === 2) throw new Error('the dispatcher died here');
+      },
+    });
+    await expect(crashing.deliverPartition(subscription, topic, 0)).rejects.toThrow('died here');
+    const key = { topic: topicName, topicId: topic.topicId, name: 'sub' };
+    const pending = await store.state(key, 0);
+    expect([pending.committed, pending.batch?.end]).toEqual([2, 4]);
+    await dispatcher({ now: () => Date.now() + LEASE_MS + 1000 }).deliverPartition(subscription, topic, 0);
+    const [first, second, third] = receiver.deliveries;
+    expect(first!.body.records.map((r) => r.offset)).toEqual([0, 1]);
+    expect(third!.headers['webhook-id']).toBe(second!.headers['webhook-id']);
+    expect(third!.body.records.map((r) => r.offset)).toEqual([2, 3]);
+    expect((await store.state(key, 0)).committed).toBe(4);
   });
 
   it('moves the committed offset and writes the dead letter together, or not at all', async () => {

@@ -26,12 +26,14 @@ import type { TopicService } from '../topics';
 import type { PositionedRecord, Topic } from '../types';
 import { retryDelayMs } from './backoff';
 import { batchLimit, planBatch, splitBatch, type PlannedBatch } from './planner';
-import type { DeliveryState, DeliveryTarget, PendingBatch, Subscription, SubscriptionKey, SubscriptionStore } from './types';
+import type { DeliveryOutcome, DeliveryState, DeliveryTarget, PendingBatch, Subscription, SubscriptionKey, SubscriptionStore } from './types';
 
 /** A claim lasts this long: longer than one delivery (15 s timeout) and the writes around it. */
 export const LEASE_MS = 60_000;
 /** A delivery whose lease has less than this left is not started (it could outlive the lease). */
 const LEASE_MARGIN_MS = 20_000;
+/** A partition found busy is looked at again after this long (or when the holder's lease ends, if sooner). */
+const BUSY_RECHECK_MS = 5_000;
 /** Records read at most per look for matching records (filters pass over the rest). */
 const SCAN_LIMIT = 1000;
 /** One call delivers batches of a partition for at most this long, then leaves the rest to a later wake-up. */
@@ -40,6 +42,19 @@ const TIME_BUDGET_MS = 60_000;
 const CATCH_UP_READS = 3;
 
 export type PartitionResult = 'idle' | 'busy' | 'waiting' | 'retrying' | 'paused' | 'disabled' | 'budget';
+
+/** One claim's delivery run: what every write under the lease needs. */
+interface LeaseRun {
+  readonly subscription: Subscription;
+  readonly topic: Topic;
+  readonly key: SubscriptionKey;
+  readonly partition: number;
+  /** The epoch the claim set: every write is conditional on it. */
+  readonly epoch: number;
+  readonly started: number;
+  /** The end offset an append announced. */
+  readonly expectedEnd: number;
+}
 
 export interface DeliveryOptions {
   readonly inlineMaxBytes: number;
@@ -99,8 +114,8 @@ export class DeliveryService {
       const state = await this.store.state(key, partition);
       const now = this.now();
       if (state.holder && state.leaseUntil > now) {
-        // Someone delivers it: make sure a later look happens should that dispatcher die.
-        if (state.holder !== this.holder) await this.store.scheduleRetry(key, partition, state.leaseUntil);
+        // Someone delivers it: look again soon (it may stop before this append's records) and after its lease should it die.
+        if (state.holder !== this.holder) await this.store.scheduleRetry(key, partition, Math.min(state.leaseUntil, now + BUSY_RECHECK_MS));
         return 'busy';
       }
       if (state.nextAttemptAt !== undefined && state.nextAttemptAt > now) {
@@ -126,12 +141,55 @@ export class DeliveryService {
       const batch: PendingBatch = state.batch && state.committed === from ? state.batch : { id: newWebhookId(), end: plan.end, attempts: 0 };
       const epoch = await this.store.claim(key, state, this.holder, now + LEASE_MS, batch, from);
       if (epoch === undefined) return 'busy';
-      if (plan.records.length === 0) {
-        await this.store.commit(key, partition, epoch, plan.end);
-        continue;
-      }
-      const next = await this.deliverBatch(subscription, topic, key, partition, epoch, { ...state, committed: from, epoch }, batch, plan);
+      const run: LeaseRun = { subscription, topic, key, partition, epoch, started, expectedEnd };
+      const next = await this.holdLease(run, { ...state, committed: from, epoch }, batch, plan);
       if (next !== 'continue') return next;
+    }
+  }
+
+  /**
+   * Delivers batches while holding the lease the claim took. A 2xx is
+   * committed in the same write that records the next batch and renews the
+   * lease when the next batch is ready to go (one write per batch while
+   * records keep coming); the last commit frees the lease. 'continue': look
+   * again from the committed offset (a read lagging behind an announced
+   * append, or a partial success's remainder).
+   */
+  private async holdLease(
+    run: LeaseRun,
+    state: DeliveryState & { committed: number },
+    batch: PendingBatch,
+    plan: PlannedBatch,
+  ): Promise<PartitionResult | 'continue'> {
+    for (;;) {
+      if (plan.records.length > 0) {
+        const outcome = await this.send(run, batch, plan);
+        if (outcome.kind !== 'delivered') return this.notDelivered(run, state, batch, plan, outcome);
+      }
+      const now = this.now();
+      const overBudget = now - run.started > TIME_BUDGET_MS;
+      const next = overBudget ? undefined : await this.plan(run.subscription, run.topic, run.partition, { ...state, committed: batch.end, batch: undefined }, batch.end);
+      const fillBy = next && this.batchingDeadline(run.subscription, next, now);
+      if (!next || fillBy !== undefined) {
+        if (!(await this.store.commit(run.key, run.partition, run.epoch, batch.end))) return 'busy';
+        this.delivered(run, plan);
+        if (overBudget) {
+          await this.store.scheduleRetry(run.key, run.partition, now);
+          return 'budget';
+        }
+        if (fillBy !== undefined) {
+          // A batch not yet full waits up to maxBatchingWindowMs (from its first record) for more: the sweep sends it then.
+          await this.store.scheduleRetry(run.key, run.partition, fillBy);
+          return 'waiting';
+        }
+        return batch.end < run.expectedEnd ? 'continue' : 'idle';
+      }
+      const nextBatch: PendingBatch = { id: newWebhookId(), end: next.end, attempts: 0 };
+      if (!(await this.store.advance(run.key, run.partition, run.epoch, batch.end, nextBatch, now + LEASE_MS))) return 'busy';
+      this.delivered(run, plan);
+      state = { ...state, committed: batch.end, batch: nextBatch, consecutiveFailures: 0, failingSince: undefined, lastError: undefined, nextAttemptAt: undefined };
+      batch = nextBatch;
+      plan = next;
     }
   }
 
@@ -182,38 +240,42 @@ export class DeliveryService {
     return records;
   }
 
-  private async deliverBatch(
-    subscription: Subscription,
-    topic: Topic,
-    key: SubscriptionKey,
-    partition: number,
-    epoch: number,
-    state: DeliveryState & { committed: number },
-    batch: PendingBatch,
-    plan: PlannedBatch,
-  ): Promise<PartitionResult | 'continue'> {
+  /** Sends the batch; a crash right after (the test hook) leaves it pending, to be sent again under the same id. */
+  private async send(run: LeaseRun, batch: PendingBatch, plan: PlannedBatch): Promise<DeliveryOutcome> {
     const body = JSON.stringify({
-      topic: topic.name,
-      subscription: subscription.name,
-      partition,
+      topic: run.topic.name,
+      subscription: run.subscription.name,
+      partition: run.partition,
       records: plan.records.map(this.options.present),
     });
-    const outcome = await this.target.deliver(subscription.target, {
+    const outcome = await this.target.deliver(run.subscription.target, {
       webhookId: batch.id,
       timestamp: Math.floor(this.now() / 1000),
       body,
-      secrets: subscription.secrets,
+      secrets: run.subscription.secrets,
     });
-    await this.options.afterDelivery?.(key, partition, batch.id);
+    await this.options.afterDelivery?.(run.key, run.partition, batch.id);
+    return outcome;
+  }
+
+  /** Counts a committed batch. */
+  private delivered(run: LeaseRun, plan: PlannedBatch): void {
+    const first = plan.records[0];
+    if (!first) return;
     const sink = metrics();
-    if (outcome.kind === 'delivered') {
-      if (await this.store.commit(key, partition, epoch, batch.end)) {
-        sink.count('RecordsDelivered', plan.records.length);
-        const first = plan.records[0];
-        if (first) sink.deliveryLatency?.(subscription.name, topic.name, Math.max(0, this.now() - first.timestamp));
-      }
-      return 'continue';
-    }
+    sink.count('RecordsDelivered', plan.records.length);
+    sink.deliveryLatency?.(run.subscription.name, run.topic.name, Math.max(0, this.now() - first.timestamp));
+  }
+
+  private async notDelivered(
+    run: LeaseRun,
+    state: DeliveryState & { committed: number },
+    batch: PendingBatch,
+    plan: PlannedBatch,
+    outcome: Exclude<DeliveryOutcome, { kind: 'delivered' }>,
+  ): Promise<PartitionResult | 'continue'> {
+    const { subscription, topic, key, partition, epoch } = run;
+    const sink = metrics();
     sink.count('DeliveryFailures', 1);
     if (outcome.kind === 'gone') {
       await this.store.update(key.topic, key.name, { state: 'disabled', disabledReason: outcome.error });

@@ -10,7 +10,7 @@ import { mapWithConcurrency } from '../concurrency';
 import type { TopicService } from '../topics';
 import type { Topic } from '../types';
 import type { DeliveryService, PartitionResult } from './delivery';
-import type { SubscriptionStore } from './types';
+import type { SubscriptionStore, SweepSchedule } from './types';
 
 /** Partitions delivered at once by one dispatcher invocation. */
 const CONCURRENCY = 8;
@@ -20,6 +20,8 @@ export class SubscriptionDispatcher implements AppendListener {
     private readonly topics: TopicService,
     private readonly store: SubscriptionStore,
     private readonly delivery: DeliveryService,
+    /** Put to sleep when no retry note is left; none: the sweep runs on a timer whatever it finds (the local stack). */
+    private readonly schedule?: SweepSchedule,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -51,9 +53,16 @@ export class SubscriptionDispatcher implements AppendListener {
     if (errors.length > 0) throw errors[0];
   }
 
-  /** Runs the retries that are due; returns how many partitions it looked at. */
+  /**
+   * Runs the retries that are due; returns how many partitions it looked at.
+   * A sweep that leaves no note puts the schedule to sleep, then looks once
+   * more: a note written in between wakes it again (its writer's wake-up may
+   * have come before the sleep).
+   */
   async sweep(): Promise<number> {
-    const due = await this.store.dueRetries(this.now());
+    const now = this.now();
+    const notes = await this.store.retryNotes();
+    const due = notes.filter((note) => note.dueAt <= now);
     await mapWithConcurrency(due, CONCURRENCY, async ({ key, partition, dueAt }) => {
       let result: PartitionResult | 'gone' = 'gone';
       const topic = await this.topicIncarnation(key.topic, key.topicId);
@@ -64,6 +73,11 @@ export class SubscriptionDispatcher implements AppendListener {
       // The note is done with unless the try left a new one (retrying, busy, budget rewrote its due time).
       if (result !== 'budget') await this.store.clearRetry(key, partition, dueAt);
     });
+    const left = due.length === 0 ? notes : await this.store.retryNotes();
+    if (this.schedule && left.length === 0) {
+      await this.schedule.sleep();
+      if ((await this.store.retryNotes()).length > 0) await this.schedule.wake();
+    }
     return due.length;
   }
 

@@ -91,6 +91,26 @@ export interface FailureUpdate {
   readonly capUntil: number | undefined;
 }
 
+/** A partition the retry sweep must try at `dueAt`. */
+export interface RetryNote {
+  readonly key: SubscriptionKey;
+  readonly partition: number;
+  readonly dueAt: number;
+}
+
+/**
+ * Runs the retry sweep while retry notes exist, and only then: on AWS the
+ * dispatcher's EventBridge rule, enabled by the first note and disabled by a
+ * sweep that found none left, so an idle deployment invokes nothing. The
+ * local stack sweeps on a timer and needs neither.
+ */
+export interface SweepSchedule {
+  /** A note was written where none was: make sure sweeps run. */
+  wake(): Promise<void>;
+  /** No note is left: stop sweeping (until the next `wake`). */
+  sleep(): Promise<void>;
+}
+
 export interface SubscriptionStore {
   /** Creates the subscription and its partitions' start offsets; false when the name is taken. */
   create(subscription: Subscription, startOffsets: readonly number[]): Promise<boolean>;
@@ -110,16 +130,24 @@ export interface SubscriptionStore {
   claim(key: SubscriptionKey, expected: DeliveryState, holder: string, leaseUntil: number, batch: PendingBatch, initial: number): Promise<number | undefined>;
   /** Moves the committed offset to `offset` and frees the lease (conditional on `epoch`). */
   commit(key: SubscriptionKey, partition: number, epoch: number, offset: number): Promise<boolean>;
+  /**
+   * Moves the committed offset to `offset` and records the next batch, keeping
+   * the lease until `leaseUntil` (conditional on `epoch`): one write per batch while records keep coming.
+   */
+  advance(key: SubscriptionKey, partition: number, epoch: number, offset: number, next: PendingBatch, leaseUntil: number): Promise<boolean>;
   /** Records a failed try and when to try again, and frees the lease (conditional on `epoch`). */
   fail(key: SubscriptionKey, partition: number, epoch: number, update: FailureUpdate): Promise<boolean>;
   /** Frees the lease, leaving the offset and batch; `nextAttemptAt` when a later try is due. */
   release(key: SubscriptionKey, partition: number, epoch: number, nextAttemptAt: number | undefined): Promise<boolean>;
   /** Writes the dead letter and commits past its batch, atomically (conditional on `epoch`). */
   deadLetter(key: SubscriptionKey, partition: number, epoch: number, letter: StoredDeadLetter, offset: number): Promise<boolean>;
-  /** Notes that the partition needs a try at `dueAt` (found by the sweep). */
+  /**
+   * Notes that the partition needs a try at `dueAt` (found by the sweep), and
+   * wakes the sweep (`SweepSchedule.wake`) when no note was there.
+   */
   scheduleRetry(key: SubscriptionKey, partition: number, dueAt: number): Promise<void>;
-  /** Retries due at or before `now`. */
-  dueRetries(now: number): Promise<Array<{ key: SubscriptionKey; partition: number; dueAt: number }>>;
+  /** Every retry note, due or not (strongly consistent). */
+  retryNotes(): Promise<RetryNote[]>;
   /** Removes a retry note if it is still the one seen. */
   clearRetry(key: SubscriptionKey, partition: number, dueAt: number): Promise<void>;
 }
