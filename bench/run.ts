@@ -101,6 +101,24 @@ function targets(results: readonly ScenarioResult[]): Target[] {
       met: idleUsd <= 1,
     },
     ...liveTargets(live, latency),
+    ...pushTargets(results.find((r) => r.name === 'push-b100')),
+  ];
+}
+
+/** The push-subscription goals (issue 13): cost per million delivered, latency, nothing while idle. */
+function pushTargets(push: ScenarioResult | undefined): Target[] {
+  if (!push) return [];
+  const idleInvocations = Number(push.extra?.idleInvocations);
+  const notesLeft = Number(push.extra?.retryNotesLeft);
+  return [
+    { name: 'push subscription, batch 100, $ per million delivered', goal: '≤ $0.03', measured: `$${push.usdPerMillion.toFixed(4)}`, met: push.usdPerMillion <= 0.03 },
+    { name: 'push subscription, append to receiver', goal: 'p99 < 2000 ms', measured: `p50 ${push.p50Ms.toFixed(0)} ms, p99 ${push.p99Ms.toFixed(0)} ms`, met: push.p99Ms < 2000 },
+    {
+      name: 'push subscription on an idle topic: dispatcher invocations, and retry notes (which would keep the sweep rule on)',
+      goal: '0 and 0 ($0.00 a month)',
+      measured: `${idleInvocations} and ${notesLeft} over ${String(push.extra?.idleSeconds)} s idle`,
+      met: idleInvocations === 0 && notesLeft === 0,
+    },
   ];
 }
 
@@ -156,6 +174,7 @@ async function main(): Promise<void> {
       clientFor: async (scenario) => admin.as(scenario, await admin.mintToken(`bench-${scenario}-${tokens++}`)),
       url: stack.url,
       token: stack.token,
+      config: stack.config,
     };
     const only = flag('only');
     if (typeof only === 'string') {

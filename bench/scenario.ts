@@ -5,6 +5,7 @@
  * records beside it).
  */
 import type { BenchClient } from './client';
+import type { Config } from '../lambdas/config';
 import type { CostBreakdown, Ledger, Usage } from './ledger';
 import { PRICES, SQS_CHUNK_BYTES, SQS_MAX_BATCH } from './prices';
 import type { Progress } from './report';
@@ -20,6 +21,8 @@ export interface BenchContext {
   /** The stack's URL and development token (for the typed client). */
   url: string;
   token: string;
+  /** The stack's configuration (tables, endpoints), for what only the stores can tell. */
+  config: Config;
 }
 
 /** What a scenario's records go through, for the SQS / Kinesis comparison. */
