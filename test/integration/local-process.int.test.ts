@@ -162,8 +162,9 @@ describe('the stack lock', () => {
   });
 
   it('is free when its pid is a zombie (exited, not reaped)', async () => {
-    // `sleep 30` (after exec) never reaps the background `true`, which stays a zombie.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // `sleep 30` (after exec) never reaps the background `sleep 0.3`, which stays a zombie once it ends.
+    // (A child that has already ended before the exec, like `true`, may be reaped by the shell first.)
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = await new Promise<number>((r) => parent.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
       await until('the zombie', () => {
