@@ -47,6 +47,24 @@ type Item = Record<string, unknown>;
 /** What a commit, a failure or a dead letter leaves of the lease. */
 const FREE_LEASE = { holder: undefined, leaseUntil: undefined };
 
+/**
+ * What moving the committed offset past a batch (delivered, or its record
+ * dead-lettered) writes: the offset, no failure, and `next` as the pending
+ * batch (undefined: none).
+ */
+function moved(offset: number, next: PendingBatch | undefined): Item {
+  return {
+    committed: offset,
+    consecutiveFailures: 0,
+    batchId: next?.id,
+    batchEnd: next?.end,
+    batchAttempts: next?.attempts,
+    failingSince: undefined,
+    lastError: undefined,
+    nextAttemptAt: undefined,
+  };
+}
+
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -198,31 +216,11 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async commit(key: SubscriptionKey, partition: number, epoch: number, offset: number): Promise<boolean> {
-    return this.fenced(key, partition, epoch, {
-      ...FREE_LEASE,
-      committed: offset,
-      consecutiveFailures: 0,
-      batchId: undefined,
-      batchEnd: undefined,
-      batchAttempts: undefined,
-      failingSince: undefined,
-      lastError: undefined,
-      nextAttemptAt: undefined,
-    });
+    return this.fenced(key, partition, epoch, { ...FREE_LEASE, ...moved(offset, undefined) });
   }
 
   async advance(key: SubscriptionKey, partition: number, epoch: number, offset: number, next: PendingBatch, leaseUntil: number): Promise<boolean> {
-    return this.fenced(key, partition, epoch, {
-      leaseUntil,
-      committed: offset,
-      consecutiveFailures: 0,
-      batchId: next.id,
-      batchEnd: next.end,
-      batchAttempts: next.attempts,
-      failingSince: undefined,
-      lastError: undefined,
-      nextAttemptAt: undefined,
-    });
+    return this.fenced(key, partition, epoch, { leaseUntil, ...moved(offset, next) });
   }
 
   async fail(key: SubscriptionKey, partition: number, epoch: number, update: FailureUpdate): Promise<boolean> {
@@ -246,19 +244,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   async deadLetter(key: SubscriptionKey, partition: number, epoch: number, letter: StoredDeadLetter, offset: number): Promise<boolean> {
     if (!this.deadLettersTable) throw new Error('This function has no dead-letter table configured');
-    const update = updateExpression({
-      ...FREE_LEASE,
-      committed: offset,
-      consecutiveFailures: 0,
-      batchId: undefined,
-      batchEnd: undefined,
-      batchAttempts: undefined,
-      failingSince: undefined,
-      lastError: undefined,
-      nextAttemptAt: undefined,
-      capSize: undefined,
-      capUntil: undefined,
-    });
+    const update = updateExpression({ ...FREE_LEASE, ...moved(offset, undefined), capSize: undefined, capUntil: undefined });
     try {
       await this.documents.send(
         new TransactWriteCommand({

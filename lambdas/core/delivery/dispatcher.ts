@@ -73,8 +73,8 @@ export class SubscriptionDispatcher implements AppendListener {
       // The note is done with unless the try left a new one (retrying, busy, budget rewrote its due time).
       if (result !== 'budget') await this.store.clearRetry(key, partition, dueAt);
     });
-    const left = due.length === 0 ? notes : await this.store.retryNotes();
-    if (this.schedule && left.length === 0) {
+    // Only a schedule that can sleep needs to know whether notes are left (the local timer sweeps regardless).
+    if (this.schedule && (due.length === 0 ? notes : await this.store.retryNotes()).length === 0) {
       await this.schedule.sleep();
       if ((await this.store.retryNotes()).length > 0) await this.schedule.wake();
     }
